@@ -1,0 +1,58 @@
+"""What runs on CKAN's job queue (``ckan jobs worker``)."""
+from __future__ import annotations
+
+import gettext
+import logging
+import os
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.lib import mailer
+
+log = logging.getLogger(__name__)
+
+_I18N = os.path.join(os.path.dirname(__file__), "i18n")
+
+
+def _translator(lang: str | None = None):
+    """Jobs have no request: translate with the portal's default language."""
+    lang = lang or tk.config.get("ckan.locale_default") or "id"
+    return gettext.translation("ckanext-satudata", localedir=_I18N, languages=[lang], fallback=True).gettext
+
+
+def _dataset_url(pkg: model.Package) -> str:
+    return f"{tk.config.get('ckan.site_url').rstrip('/')}/dataset/{pkg.name}"
+
+
+def _dataset_mail(action: str, pkg: model.Package, note: str | None) -> tuple[str, str]:
+    _ = _translator()
+    subjects = {
+        "submit": _("Dataset submitted for verification: %(title)s"),
+        "verify": _("Dataset verified by the PPID: %(title)s"),
+        "reject": _("Dataset returned for revision: %(title)s"),
+        "publish": _("Dataset published: %(title)s"),
+    }
+    subject = subjects[action] % {"title": pkg.title}
+    lines = [subject, "", _dataset_url(pkg)]
+    if note:
+        lines += ["", (_("Reason: %(note)s") if action == "reject" else _("Note: %(note)s")) % {"note": note}]
+    lines += ["", "-- ", tk.config.get("ckan.site_title") or "Satu Data"]
+    return subject, "\n".join(lines)
+
+
+def send_dataset_notice(event_id: str) -> int:
+    """Email the people a workflow event concerns; returns how many."""
+    from ckanext.satudata import notices
+    from ckanext.satudata.model import DatasetEvent
+
+    event = model.Session.get(DatasetEvent, event_id)
+    pkg = model.Package.get(event.package_id) if event else None
+    if event is None or pkg is None:
+        log.warning("notice for unknown event %s", event_id)
+        return 0
+    subject, body = _dataset_mail(event.action, pkg, event.note)
+    sent = 0
+    for user in notices.dataset_recipients(event.action, pkg):
+        mailer.mail_recipient(user.display_name, user.email, subject, body)
+        sent += 1
+    return sent

@@ -1,0 +1,178 @@
+"""The verification workflow actions (SOP steps 7-10)."""
+from __future__ import annotations
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.types import Context, DataDict
+from sqlalchemy import select
+
+from ckanext.satudata import compliance, notices, permissions, transitions, vocab
+from ckanext.satudata.logic import schema
+from ckanext.satudata.model import DatasetEvent
+
+
+def _validate(data_dict: DataDict, schema_fn, context: Context) -> DataDict:
+    data, errors = tk.navl_validate(data_dict, schema_fn(), context)
+    if errors:
+        raise tk.ValidationError(errors)
+    return data
+
+
+def _show(pkg_id: str) -> dict:
+    return tk.get_action("package_show")({"ignore_auth": True, "use_cache": False}, {"id": pkg_id})
+
+
+def _result(pkg: model.Package, event) -> dict:
+    return {"id": pkg.id, "name": pkg.name, "sdi_status": pkg.extras.get("sdi_status"),
+            "private": pkg.private, "event": event.as_dict()}
+
+
+@tk.side_effect_free
+def satudata_dataset_compliance(context: Context, data_dict: DataDict) -> dict:
+    """The Kepatuhan SDI checklist of a dataset.
+
+    :param id: dataset id or name
+    :returns: ``{"passed": bool, "principles": [{"principle", "label", "passed", "reasons"}]}``
+    """
+    tk.check_access("satudata_dataset_compliance", context, data_dict)
+    data = _validate(data_dict, schema.satudata_dataset_id, context)
+    return compliance.check(_show(data["id"]))
+
+
+def satudata_dataset_submit(context: Context, data_dict: DataDict) -> dict:
+    """Submit a draft or returned dataset for PPID verification (producer).
+
+    Refused, naming what fails, when the SDI compliance check fails.
+
+    :param id: dataset id or name
+    :param note: a note to the PPID (optional)
+    """
+    tk.check_access("satudata_dataset_submit", context, data_dict)
+    data = _validate(data_dict, schema.satudata_dataset_note, context)
+    pkg = transitions.lock_dataset(data["id"])
+    pkg_dict = _show(pkg.id)
+    errors = compliance.field_errors(pkg_dict)
+    result = compliance.check(pkg_dict)
+    for principle in result["principles"]:
+        if not principle["passed"] and principle["principle"] != "metadata":
+            errors.setdefault(principle["principle"], []).extend(principle["reasons"])
+    if errors and (pkg.extras.get("sdi_status") or "draft") in ("draft", "rejected"):
+        model.Session.rollback()
+        raise tk.ValidationError(errors)
+    event = transitions.apply(context, pkg, "submit", data.get("note"))
+    notices.dataset_event(event.id)
+    return _result(pkg, event)
+
+
+def satudata_dataset_verify(context: Context, data_dict: DataDict) -> dict:
+    """Verify a submitted dataset (the agency's PPID).
+
+    The PPID confirms the information classification; a non-public one needs
+    its legal basis and consequence test.
+
+    :param id: dataset id or name
+    :param note: verification note (optional)
+    :param sdi_classification: the confirmed classification (optional)
+    :param sdi_exemption_basis: Pasal 17 UU KIP letters, for non-public data
+    :param sdi_consequence_test: the consequence test (text or link), for non-public data
+    """
+    tk.check_access("satudata_dataset_verify", context, data_dict)
+    data = _validate(data_dict, schema.satudata_dataset_verify, context)
+    pkg = transitions.lock_dataset(data["id"])
+    changes = {}
+    for key in ("sdi_classification", "sdi_exemption_basis", "sdi_consequence_test"):
+        if data.get(key) not in (None, ""):
+            changes[key] = data[key]
+    classification = changes.get("sdi_classification") or pkg.extras.get("sdi_classification") or "data_umum"
+    term = vocab.term("classification", classification) or {}
+    if not term.get("public"):
+        basis = changes.get("sdi_exemption_basis") or pkg.extras.get("sdi_exemption_basis")
+        test = changes.get("sdi_consequence_test") or pkg.extras.get("sdi_consequence_test")
+        errors = {}
+        if not basis or basis == "[]":
+            errors["sdi_exemption_basis"] = [tk._("Non-public data needs its legal basis (Pasal 17 UU KIP) before it is verified")]
+        if not test:
+            errors["sdi_consequence_test"] = [tk._("Non-public data needs the PPID's consequence test before it is verified")]
+        if errors:
+            model.Session.rollback()
+            raise tk.ValidationError(errors)
+    event = transitions.apply(context, pkg, "verify", data.get("note"), changes=changes)
+    notices.dataset_event(event.id)
+    return _result(pkg, event)
+
+
+def satudata_dataset_reject(context: Context, data_dict: DataDict) -> dict:
+    """Return a submitted or verified dataset for revision, with a reason.
+
+    :param id: dataset id or name
+    :param reason: why it is returned (required)
+    """
+    tk.check_access("satudata_dataset_reject", context, data_dict)
+    data = _validate(data_dict, schema.satudata_dataset_reason, context)
+    pkg = transitions.lock_dataset(data["id"])
+    event = transitions.apply(context, pkg, "reject", data["reason"])
+    notices.dataset_event(event.id)
+    return _result(pkg, event)
+
+
+def satudata_dataset_publish(context: Context, data_dict: DataDict) -> dict:
+    """Publish a verified dataset (the Walidata). Public data becomes public;
+    restricted or exempted data is delivered to its agencies and requesters.
+
+    :param id: dataset id or name
+    :param note: optional
+    """
+    tk.check_access("satudata_dataset_publish", context, data_dict)
+    data = _validate(data_dict, schema.satudata_dataset_note, context)
+    pkg = transitions.lock_dataset(data["id"])
+    event = transitions.apply(context, pkg, "publish", data.get("note"))
+    notices.dataset_event(event.id)
+    return _result(pkg, event)
+
+
+def satudata_dataset_unpublish(context: Context, data_dict: DataDict) -> dict:
+    """Take a published dataset back to verified (the Walidata), with a reason.
+
+    :param id: dataset id or name
+    :param reason: required
+    """
+    tk.check_access("satudata_dataset_unpublish", context, data_dict)
+    data = _validate(data_dict, schema.satudata_dataset_reason, context)
+    pkg = transitions.lock_dataset(data["id"])
+    event = transitions.apply(context, pkg, "unpublish", data["reason"])
+    return _result(pkg, event)
+
+
+@tk.side_effect_free
+def satudata_dataset_history(context: Context, data_dict: DataDict) -> list[dict]:
+    """Every transition of a dataset, oldest first: from, to, who, when, note.
+
+    :param id: dataset id or name
+    """
+    tk.check_access("satudata_dataset_history", context, data_dict)
+    data = _validate(data_dict, schema.satudata_dataset_id, context)
+    pkg = model.Package.get(data["id"])
+    if pkg is None:
+        raise tk.ObjectNotFound(tk._("Dataset not found"))
+    events = model.Session.scalars(
+        select(DatasetEvent).where(DatasetEvent.package_id == pkg.id).order_by(DatasetEvent.created)
+    ).all()
+    out = []
+    for event in events:
+        row = event.as_dict()
+        user = model.User.get(event.user_id) if event.user_id else None
+        row["user_name"] = user.name if user else None
+        row["user_display_name"] = user.display_name if user else None
+        out.append(row)
+    return out
+
+
+@tk.side_effect_free
+def satudata_task_list(context: Context, data_dict: DataDict) -> dict:
+    """The current user's work queue ("Tugas saya"), per role.
+
+    :returns: ``{"to_verify": [...], "to_revise": [...], "drafts": [...], "to_publish": [...]}``
+    """
+    tk.check_access("satudata_task_list", context, data_dict)
+    from ckanext.satudata import tasks
+    return tasks.for_user(context.get("user"))

@@ -1,0 +1,150 @@
+"""Who may call each satudata_* action: one auth function per action, same name.
+
+Permission is decided here and nowhere else; templates ask h.check_access.
+"""
+from __future__ import annotations
+
+import ckan.plugins.toolkit as tk
+from ckan.types import AuthResult, Context, DataDict
+
+from ckanext.satudata import permissions
+
+
+def _sysadmin_only(context: Context) -> AuthResult:
+    if permissions.is_sysadmin(context.get("user")):
+        return {"success": True}
+    return {"success": False, "msg": tk._("Only a sysadmin can manage SDI roles")}
+
+
+def satudata_role_grant(context: Context, data_dict: DataDict) -> AuthResult:
+    return _sysadmin_only(context)
+
+
+def satudata_role_revoke(context: Context, data_dict: DataDict) -> AuthResult:
+    return _sysadmin_only(context)
+
+
+def satudata_role_list(context: Context, data_dict: DataDict) -> AuthResult:
+    """Sysadmins and the Walidata see every grant; a user sees their own."""
+    user = context.get("user")
+    if permissions.is_walidata(user):
+        return {"success": True}
+    own = permissions.roles.user_object(user)
+    asked = (data_dict or {}).get("user")
+    if own and asked and asked in (own.id, own.name):
+        return {"success": True}
+    return {"success": False, "msg": tk._("Not authorized to list SDI roles")}
+
+
+# ------------------------------------------------------------- the workflow
+
+def _package(context: Context, data_dict: DataDict):
+    import ckan.model as model
+    pkg = context.get("package")
+    ref = (data_dict or {}).get("id") or (data_dict or {}).get("name")
+    if pkg is None or (ref and ref not in (pkg.id, pkg.name)):
+        pkg = model.Package.get(ref or "")
+    if pkg is None:
+        raise tk.ObjectNotFound(tk._("Dataset not found"))
+    return pkg
+
+
+def _is_producer(user, pkg) -> bool:
+    from ckan import authz
+    obj = permissions.roles.user_object(user)
+    if obj is None or not pkg.owner_org:
+        return False
+    return obj.sysadmin or authz.has_user_permission_for_group_or_org(pkg.owner_org, obj.name, "update_dataset")
+
+
+def _deny(msg: str) -> AuthResult:
+    return {"success": False, "msg": msg}
+
+
+def satudata_dataset_submit(context: Context, data_dict: DataDict) -> AuthResult:
+    pkg = _package(context, data_dict)
+    if _is_producer(context.get("user"), pkg):
+        return {"success": True}
+    return _deny(tk._("Only the producing agency's editors can submit this dataset"))
+
+
+def satudata_dataset_verify(context: Context, data_dict: DataDict) -> AuthResult:
+    pkg = _package(context, data_dict)
+    if permissions.is_ppid_of(context.get("user"), pkg.owner_org):
+        return {"success": True}
+    return _deny(tk._("Only the PPID of the producing agency can verify this dataset"))
+
+
+def satudata_dataset_reject(context: Context, data_dict: DataDict) -> AuthResult:
+    pkg = _package(context, data_dict)
+    user = context.get("user")
+    if permissions.is_ppid_of(user, pkg.owner_org):
+        return {"success": True}
+    if pkg.extras.get("sdi_status") == "verified" and permissions.is_walidata(user):
+        return {"success": True}
+    return _deny(tk._("Only the agency's PPID, or the Walidata for a verified dataset, can return it for revision"))
+
+
+def satudata_dataset_publish(context: Context, data_dict: DataDict) -> AuthResult:
+    _package(context, data_dict)
+    if permissions.is_walidata(context.get("user")):
+        return {"success": True}
+    return _deny(tk._("Only the Walidata can publish datasets"))
+
+
+def satudata_dataset_unpublish(context: Context, data_dict: DataDict) -> AuthResult:
+    return satudata_dataset_publish(context, data_dict)
+
+
+@tk.auth_allow_anonymous_access
+def satudata_dataset_compliance(context: Context, data_dict: DataDict) -> AuthResult:
+    return _can_read(context, data_dict)
+
+
+@tk.auth_allow_anonymous_access
+def satudata_dataset_history(context: Context, data_dict: DataDict) -> AuthResult:
+    return _can_read(context, data_dict)
+
+
+def satudata_task_list(context: Context, data_dict: DataDict) -> AuthResult:
+    if permissions.roles.user_object(context.get("user")) is None:
+        return _deny(tk._("Log in to see your tasks"))
+    return {"success": True}
+
+
+def _can_read(context: Context, data_dict: DataDict) -> AuthResult:
+    pkg = _package(context, data_dict)
+    if permissions.can_read(context.get("user"), pkg):
+        return {"success": True}
+    from ckan import authz
+    obj = permissions.roles.user_object(context.get("user"))
+    if obj and pkg.owner_org and authz.has_user_permission_for_group_or_org(pkg.owner_org, obj.name, "read"):
+        return {"success": True}
+    return _deny(tk._("Not authorized to read this dataset"))
+
+
+# --------------------------------------------------- chained core functions
+
+@tk.auth_allow_anonymous_access
+@tk.chained_auth_function
+def package_show(next_auth, context: Context, data_dict: DataDict) -> AuthResult:
+    """Core's rule, plus the SDI readers (Walidata, PPID, shared agencies,
+    requesters), the same rule the search index applies."""
+    result = next_auth(context, data_dict)
+    if result.get("success"):
+        return result
+    pkg = context.get("package")
+    if pkg is not None and "sdi_status" in pkg.extras and permissions.can_read(context.get("user"), pkg):
+        return {"success": True}
+    return result
+
+
+@tk.chained_auth_function
+def package_update(next_auth, context: Context, data_dict: DataDict) -> AuthResult:
+    """Nobody but a sysadmin edits a dataset under review."""
+    import ckan.model as model
+    pkg = context.get("package") or model.Package.get((data_dict or {}).get("id") or (data_dict or {}).get("name") or "")
+    if pkg is not None and pkg.extras.get("sdi_status") in ("submitted", "verified") \
+            and not permissions.is_sysadmin(context.get("user")):
+        return _deny(tk._("This dataset is under review and cannot be edited until it is verified or returned"))
+    return next_auth(context, data_dict)

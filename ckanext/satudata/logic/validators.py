@@ -1,0 +1,304 @@
+"""Validators of the SDI metadata (registered through IValidators).
+
+Messages are English msgids translated by the extension's catalogue, so API
+and form errors come back in Bahasa Indonesia by default and in English on
+/en/ pages.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from ckanext.scheming.validation import scheming_validator
+
+from ckanext.satudata import vocab, wilayah
+from ckanext.satudata import permissions
+
+Invalid = tk.Invalid
+missing = tk.missing
+
+_STANDARD_CODE = re.compile(r"^[A-Z]{2}\d{5}\.\d{2}\.\d{2}$")
+_INDICATOR_CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-/]{0,39}$")
+_AGENCY_CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,39}$")
+_PHONE = re.compile(r"^\+?[0-9 ()\-]{6,20}$")
+_MIN_YEAR, _MAX_YEAR = 1900, 2100
+
+
+def _empty(value: Any) -> bool:
+    return value is missing or value is None or value == "" or value == []
+
+
+def _stored_package(context: dict[str, Any], data: dict[Any, Any]):
+    """The dataset being updated, or None on create."""
+    pkg = context.get("package")
+    if pkg is None:
+        return None
+    data_id = data.get(("id",))
+    if data_id not in (None, missing, "") and data_id not in (pkg.id, pkg.name):
+        return None
+    return pkg
+
+
+def _stored_extra(context, data, key: str):
+    pkg = _stored_package(context, data)
+    return pkg.extras.get(key) if pkg is not None else None
+
+
+@scheming_validator
+def satudata_vocabulary(field, schema):
+    """One term of the field's ``sdi_vocabulary``."""
+    name = field["sdi_vocabulary"]
+
+    def validator(value):
+        if _empty(value):
+            return value
+        if value not in vocab.values(name):
+            raise Invalid(
+                tk._("Unknown value %(value)s. Choose one of: %(choices)s")
+                % {"value": value, "choices": ", ".join(t["value"] for t in vocab.terms(name))}
+            )
+        return value
+
+    return validator
+
+
+@scheming_validator
+def satudata_vocabulary_list(field, schema):
+    """Zero or more terms of the field's ``sdi_vocabulary``, stored as JSON."""
+    name = field["sdi_vocabulary"]
+
+    def validator(value):
+        if _empty(value):
+            return value
+        items = _as_list(value)
+        unknown = [v for v in items if v not in vocab.values(name)]
+        if unknown:
+            raise Invalid(
+                tk._("Unknown value %(value)s. Choose one of: %(choices)s")
+                % {"value": ", ".join(unknown), "choices": ", ".join(t["value"] for t in vocab.terms(name))}
+            )
+        return json.dumps(sorted(set(items)))
+
+    return validator
+
+
+def _as_list(value: Any) -> list[str]:
+    if isinstance(value, (list, tuple)):
+        return [str(v).strip() for v in value if str(v).strip()]
+    text = str(value).strip()
+    if text.startswith("["):
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            raise Invalid(tk._("Not a valid list"))
+        if not isinstance(parsed, list):
+            raise Invalid(tk._("Not a valid list"))
+        return [str(v).strip() for v in parsed if str(v).strip()]
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def satudata_list_output(value: Any) -> list[str]:
+    if _empty(value):
+        return []
+    if isinstance(value, list):
+        return value
+    try:
+        parsed = json.loads(value)
+        return parsed if isinstance(parsed, list) else [str(parsed)]
+    except ValueError:
+        return _as_list(value)
+
+
+def satudata_default_classification(key, data, errors, context):
+    """Keep the stored classification, or propose ``data_umum`` on create."""
+    if _empty(data.get(key)):
+        data[key] = _stored_extra(context, data, key[0]) or "data_umum"
+
+
+def satudata_default_agency_type(value):
+    return "skpd" if _empty(value) else value
+
+
+def satudata_default_area_code(key, data, errors, context):
+    """Default the coverage to the portal's region (ckanext.satudata.region_code)."""
+    if _empty(data.get(key)):
+        data[key] = _stored_extra(context, data, key[0]) or tk.config.get("ckanext.satudata.region_code") or missing
+
+
+def satudata_area_code(value):
+    if _empty(value):
+        return value
+    code = wilayah.normalize(str(value))
+    if code is None:
+        raise Invalid(tk._("Unknown area code %(code)s (Kemendagri code such as 32.11 or 32.11.01)") % {"code": value})
+    return code
+
+
+def satudata_standard_code(value):
+    if _empty(value):
+        return value
+    value = str(value).strip().upper()
+    if not _STANDARD_CODE.match(value):
+        raise Invalid(tk._("Not a statistical data standard code: use the BPS format, e.g. SP00055.00.00"))
+    return value
+
+
+def satudata_indicator_code(value):
+    if _empty(value):
+        return value
+    value = str(value).strip()
+    if not _INDICATOR_CODE.match(value):
+        raise Invalid(tk._("Not a valid indicator code"))
+    return value
+
+
+def satudata_agency_code(value):
+    if _empty(value):
+        return value
+    if not _AGENCY_CODE.match(value):
+        raise Invalid(tk._("Not a valid agency code"))
+    return value
+
+
+def satudata_phone(value):
+    if _empty(value):
+        return value
+    value = str(value).strip()
+    if not _PHONE.match(value):
+        raise Invalid(tk._("Not a valid phone number"))
+    return value
+
+
+def satudata_year(value):
+    if _empty(value):
+        return value
+    try:
+        year = int(str(value).strip())
+    except ValueError:
+        raise Invalid(tk._("Year must be a whole number, e.g. 2024"))
+    if not _MIN_YEAR <= year <= _MAX_YEAR:
+        raise Invalid(tk._("Year must be between %(min)s and %(max)s") % {"min": _MIN_YEAR, "max": _MAX_YEAR})
+    return str(year)
+
+
+def satudata_period_end(key, data, errors, context):
+    end = data.get(key)
+    start = data.get(("sdi_period_start",))
+    if _empty(end) or _empty(start) or errors.get(("sdi_period_start",)) or errors.get(key):
+        return
+    if int(end) < int(start):
+        errors[key].append(tk._("The last year cannot be before the first year"))
+
+
+def satudata_recommendation_for_survey(key, data, errors, context):
+    """A survey needs the Pembina Data's statistical-activity recommendation."""
+    method = data.get(("sdi_collection_method",))
+    term = vocab.term("collection_method", method) if isinstance(method, str) else None
+    if term and term.get("needs_recommendation") and _empty(data.get(key)):
+        errors[key].append(tk._("A survey needs the statistical activity recommendation number from the Pembina Data (BPS)"))
+
+
+def satudata_organization_list(value, context):
+    """Names or ids of existing agencies; stored as a JSON list of ids."""
+    if _empty(value):
+        return value
+    model = context["model"]
+    ids, unknown = [], []
+    for ref in _as_list(value):
+        group = model.Group.get(ref)
+        if group is None or not group.is_organization or group.state != "active":
+            unknown.append(ref)
+        else:
+            ids.append(group.id)
+    if unknown:
+        raise Invalid(tk._("Unknown agency: %(names)s") % {"names": ", ".join(unknown)})
+    return json.dumps(sorted(set(ids)))
+
+
+def satudata_ppid_only(key, data, errors, context):
+    """Only the agency's PPID (or the workflow) may change this field."""
+    value = data.get(key)
+    stored = _stored_extra(context, data, key[0])
+    if _empty(value):
+        if stored is not None:
+            data[key] = stored
+        return
+    if value == stored or context.get("satudata_workflow"):
+        return
+    owner_org = data.get(("owner_org",))
+    if not permissions.is_ppid_of(context.get("user"), owner_org):
+        errors[key].append(tk._("Only the agency's PPID can set this field"))
+
+
+def satudata_status_stored(key, data, errors, context):
+    """``sdi_status`` is changed only by the workflow actions."""
+    if context.get("satudata_back_to_draft"):
+        data[key] = "draft"
+        return
+    data[key] = _stored_extra(context, data, key[0]) or "draft"
+
+
+def satudata_keep_stored(key, data, errors, context):
+    data[key] = _stored_extra(context, data, key[0]) or missing
+
+
+def satudata_keep_stored_resource(key, data, errors, context):
+    """Resource fields written only by the validation job."""
+    value = data.get(key)
+    if context.get("satudata_validation_job"):
+        return
+    data[key] = missing if value is None else _stored_resource_value(key, data, context)
+
+
+def _stored_resource_value(key, data, context):
+    model = context["model"]
+    res_id = data.get(key[:-1] + ("id",))
+    if _empty(res_id):
+        return missing
+    resource = model.Resource.get(res_id)
+    if resource is None:
+        return missing
+    return resource.extras.get(key[-1], missing)
+
+
+def satudata_open_format(value):
+    if _empty(value):
+        return value
+    allowed = {v.lower(): v for v in vocab.values("open_format")}
+    canonical = allowed.get(str(value).strip().lower())
+    if canonical is None:
+        raise Invalid(
+            tk._("%(format)s is not an open, machine-readable format. Use one of: %(formats)s")
+            % {"format": value, "formats": ", ".join(t["value"] for t in vocab.terms("open_format"))}
+        )
+    return canonical
+
+
+def satudata_table_schema(value):
+    """A Frictionless Table Schema as JSON; stored as a JSON string."""
+    if _empty(value):
+        return value
+    from ckanext.satudata import tabular
+
+    if isinstance(value, str) and value.strip().startswith(("http://", "https://")):
+        return value.strip()
+    problems = tabular.check_table_schema(value)
+    if problems:
+        raise Invalid(
+            tk._("Invalid Table Schema: %(problems)s")
+            % {"problems": "; ".join(f"{where}: {', '.join(msgs)}" for where, msgs in problems.items())}
+        )
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def satudata_request_reference(value, context):
+    """``sdi_request_id`` must name an existing data request."""
+    if _empty(value):
+        return value
+    from ckanext.satudata.model import DataRequest
+
+    if DataRequest.get(value) is None:
+        raise Invalid(tk._("Unknown data request %(id)s") % {"id": value})
+    return value

@@ -1,0 +1,32 @@
+"""Derived SDI metadata added to every shown dataset (O(1), no queries)."""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+
+from ckanext.satudata import vocab, wilayah
+
+__all__ = ["after_dataset_show", "walidata_contact"]
+
+
+def walidata_contact() -> dict[str, str]:
+    return {
+        "name": tk.config.get("ckanext.satudata.walidata_name"),
+        "email": tk.config.get("ckanext.satudata.walidata_email"),
+    }
+
+
+def after_dataset_show(pkg_dict: dict[str, Any]) -> None:
+    if "sdi_status" not in pkg_dict:
+        return
+    pkg_dict["sdi_walidata_contact"] = walidata_contact()
+    frequency = vocab.term("frequency", pkg_dict.get("sdi_frequency") or "")
+    if frequency:
+        pkg_dict["sdi_frequency_iso8601"] = frequency["iso8601"]
+    code = pkg_dict.get("sdi_area_code")
+    area = wilayah.get(code) if code else None
+    if area:
+        pkg_dict["sdi_area_name"] = area.name
+        pkg_dict["sdi_area_level"] = area.level
+        pkg_dict["sdi_area_bps_code"] = wilayah.bps_code(area.code)

@@ -1,0 +1,130 @@
+"""Who may see an SDI dataset, as CKAN permission labels.
+
+One rule serves search (labels indexed in Solr), ``package_show`` and
+resource downloads (auth), and the activity stream (activity labels):
+
+* published ``data_umum`` -> ``public``;
+* otherwise the agency (``member-<org>``), its PPIDs (``satudata-ppid-<org>``)
+  and the Walidata (``satudata-walidata``);
+* delivered (published) non-public data also -> the agencies it is shared with
+  and the requesters of the data requests it fulfils (``satudata-request-<id>``).
+"""
+from __future__ import annotations
+
+import json
+
+import ckan.model as model
+from ckan.lib.plugins import DefaultPermissionLabels
+from sqlalchemy import select
+
+from ckanext.satudata import roles, vocab
+
+__all__ = ["SatudataPermissionLabels", "is_public", "is_ppid_of", "is_walidata", "is_sysadmin",
+           "dataset_labels", "user_labels", "can_read"]
+
+WALIDATA_LABEL = "satudata-walidata"
+
+
+def _ppid_label(org_id: str) -> str:
+    return f"satudata-ppid-{org_id}"
+
+
+def _request_label(request_id: str) -> str:
+    return f"satudata-request-{request_id}"
+
+
+def is_sysadmin(user) -> bool:
+    obj = roles.user_object(user)
+    return bool(obj and obj.sysadmin)
+
+
+def is_walidata(user) -> bool:
+    return is_sysadmin(user) or roles.has_role(user, "walidata")
+
+
+def is_ppid_of(user, org_id: str | None) -> bool:
+    if is_sysadmin(user):
+        return True
+    if not org_id:
+        return False
+    org = model.Group.get(org_id)
+    return bool(org) and roles.has_role(user, "ppid", org.id)
+
+
+def _shared_with(pkg: model.Package) -> list[str]:
+    raw = pkg.extras.get("sdi_shared_with")
+    if not raw:
+        return []
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return []
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def is_public(pkg: model.Package) -> bool:
+    """Published public data is the only thing the public sees."""
+    term = vocab.term("classification", pkg.extras.get("sdi_classification") or "")
+    return pkg.extras.get("sdi_status") == "published" and bool(term and term.get("public"))
+
+
+def _is_sdi(pkg: model.Package) -> bool:
+    return "sdi_status" in pkg.extras
+
+
+def dataset_labels(pkg: model.Package) -> list[str]:
+    if is_public(pkg):
+        return ["public"]
+    labels = [WALIDATA_LABEL]
+    if pkg.owner_org:
+        labels += [f"member-{pkg.owner_org}", _ppid_label(pkg.owner_org)]
+    if pkg.extras.get("sdi_status") == "published":
+        labels += [f"member-{org_id}" for org_id in _shared_with(pkg)]
+        from ckanext.satudata.model import RequestDataset
+
+        request_ids = model.Session.scalars(
+            select(RequestDataset.request_id).where(RequestDataset.package_id == pkg.id)
+        ).all()
+        labels += [_request_label(rid) for rid in request_ids]
+    return sorted(set(labels))
+
+
+def user_labels(user_obj: model.User | None) -> list[str]:
+    if user_obj is None:
+        return []
+    labels = []
+    for grant in roles.active_grants(user_obj.id):
+        if grant.role == "walidata":
+            labels.append(WALIDATA_LABEL)
+        elif grant.role == "ppid" and grant.organization_id:
+            labels.append(_ppid_label(grant.organization_id))
+    from ckanext.satudata.model import DataRequest
+
+    request_ids = model.Session.scalars(
+        select(DataRequest.id).where(DataRequest.requester_id == user_obj.id)
+    ).all()
+    labels += [_request_label(rid) for rid in request_ids]
+    return labels
+
+
+def can_read(user, pkg: model.Package) -> bool:
+    """The same decision as search, for show and downloads."""
+    if is_public(pkg) or is_sysadmin(user):
+        return True
+    obj = roles.user_object(user)
+    if obj is None:
+        return False
+    mine = set(SatudataPermissionLabels().get_user_dataset_labels(obj))
+    return bool(mine & set(dataset_labels(pkg)))
+
+
+class SatudataPermissionLabels(DefaultPermissionLabels):
+    """CKAN's labels, with the SDI rule for SDI datasets."""
+
+    def get_dataset_labels(self, dataset_obj: model.Package) -> list[str]:
+        if not _is_sdi(dataset_obj):
+            return super().get_dataset_labels(dataset_obj)
+        return dataset_labels(dataset_obj)
+
+    def get_user_dataset_labels(self, user_obj: model.User | None) -> list[str]:
+        return super().get_user_dataset_labels(user_obj) + user_labels(user_obj)

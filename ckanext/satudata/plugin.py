@@ -1,0 +1,59 @@
+"""ckanext-satudata: the plugin registers; the work lives in the modules."""
+from __future__ import annotations
+
+import ckan.plugins as p
+import ckan.plugins.toolkit as tk
+from ckan.lib.plugins import DefaultTranslation
+
+from ckanext.satudata import indexing, metadata, subscriptions
+from ckanext.satudata.permissions import SatudataPermissionLabels
+
+
+@tk.blanket.actions
+@tk.blanket.auth_functions
+@tk.blanket.validators
+@tk.blanket.helpers
+@tk.blanket.blueprints
+@tk.blanket.cli
+@tk.blanket.config_declarations
+class SatudataPlugin(p.SingletonPlugin, DefaultTranslation):
+    p.implements(p.IConfigurer)
+    p.implements(p.ITranslation)
+    p.implements(p.IPermissionLabels)
+    p.implements(p.IPackageController, inherit=True)
+    p.implements(p.IResourceController, inherit=True)
+    p.implements(p.IFacets, inherit=True)
+    p.implements(p.ISignal)
+
+    _labels = SatudataPermissionLabels()
+
+    # IConfigurer
+    def update_config(self, config):
+        tk.add_template_directory(config, "templates")
+        tk.add_public_directory(config, "public")
+        tk.add_resource("assets", "satudata")
+
+    # IPermissionLabels
+    def get_dataset_labels(self, dataset_obj):
+        return self._labels.get_dataset_labels(dataset_obj)
+
+    def get_user_dataset_labels(self, user_obj):
+        return self._labels.get_user_dataset_labels(user_obj)
+
+    # IPackageController
+    def before_dataset_index(self, pkg_dict):
+        return indexing.before_dataset_index(pkg_dict)
+
+    def after_dataset_show(self, context, pkg_dict):
+        metadata.after_dataset_show(pkg_dict)
+
+    # IFacets
+    def dataset_facets(self, facets_dict, package_type):
+        return indexing.dataset_facets(facets_dict)
+
+    def organization_facets(self, facets_dict, organization_type, package_type):
+        return indexing.dataset_facets(facets_dict)
+
+    # ISignal
+    def get_signal_subscriptions(self):
+        return subscriptions.get_subscriptions()

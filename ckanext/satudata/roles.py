@@ -1,0 +1,67 @@
+"""SDI roles held by users, beside CKAN's organization roles.
+
+``walidata``, ``pembina`` and ``forum`` are portal-wide; ``ppid`` belongs to one
+agency. The producer is the agency's editor or admin as CKAN has it.
+"""
+from __future__ import annotations
+
+import ckan.model as model
+from sqlalchemy import select
+
+from ckanext.satudata.model import RoleGrant, utcnow
+
+__all__ = ["ROLES", "ORG_ROLES", "user_object", "has_role", "active_grants", "grant", "revoke", "users_with_role"]
+
+ROLES = ("walidata", "pembina", "forum", "ppid")
+ORG_ROLES = ("ppid",)
+
+
+def user_object(user) -> model.User | None:
+    """A model.User from a name, an id, a User or a context user string."""
+    if user is None or user == "":
+        return None
+    if isinstance(user, model.User):
+        return user
+    return model.User.get(user)
+
+
+def active_grants(user_id: str | None = None, role: str | None = None, org_id: str | None = None):
+    query = select(RoleGrant).where(RoleGrant.revoked_at.is_(None))
+    if user_id:
+        query = query.where(RoleGrant.user_id == user_id)
+    if role:
+        query = query.where(RoleGrant.role == role)
+    if org_id:
+        query = query.where(RoleGrant.organization_id == org_id)
+    return model.Session.scalars(query.order_by(RoleGrant.granted_at)).all()
+
+
+def has_role(user, role: str, org_id: str | None = None) -> bool:
+    obj = user_object(user)
+    if obj is None:
+        return False
+    return bool(active_grants(obj.id, role, org_id))
+
+
+def users_with_role(role: str, org_id: str | None = None) -> list[model.User]:
+    ids = {g.user_id for g in active_grants(role=role, org_id=org_id)}
+    users = [model.User.get(i) for i in ids]
+    return [u for u in users if u is not None and u.state == "active"]
+
+
+def grant(user_id: str, role: str, org_id: str | None, by: str | None, institution: str | None = None) -> RoleGrant:
+    """Grant a role unless the user already holds it; returns the active grant."""
+    existing = active_grants(user_id, role, org_id)
+    if existing:
+        return existing[0]
+    row = RoleGrant(user_id=user_id, role=role, organization_id=org_id, granted_by=by, institution=institution)
+    model.Session.add(row)
+    return row
+
+
+def revoke(user_id: str, role: str, org_id: str | None, by: str | None) -> list[RoleGrant]:
+    rows = active_grants(user_id, role, org_id)
+    for row in rows:
+        row.revoked_at = utcnow()
+        row.revoked_by = by
+    return rows

@@ -1,0 +1,111 @@
+"""Fixtures for the satudata tests: real PostgreSQL, Solr and Redis (test.ini)."""
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from werkzeug.datastructures import FileStorage
+
+import ckan.model as model
+import ckan.tests.factories as factories
+import ckan.tests.helpers as helpers
+
+
+@pytest.fixture
+def clean_db(reset_db, migrate_db_for):
+    """CKAN's clean_db, plus the activity and satudata migrations."""
+    reset_db()
+    migrate_db_for("activity")
+    migrate_db_for("satudata")
+
+
+@pytest.fixture(autouse=True)
+def _satudata_plugins(with_plugins):
+    """test.ini's plugins (activity, scheming, satudata) for every test."""
+
+
+def complete_metadata(**overrides) -> dict:
+    """An SDI dataset dict with every publication-bound field filled."""
+    data = {
+        "title": "Jumlah Penduduk per Kecamatan",
+        "notes": "Jumlah penduduk menurut kecamatan.",
+        "license_id": "cc-by",
+        "sdi_responsible_person": "Kepala Bidang PIAK",
+        "sdi_contact_email": "disdukcapil@sumedangkab.go.id",
+        "sdi_urusan": "2.12",
+        "sdi_sector": "kependudukan",
+        "sdi_data_type": "statistik_sektoral",
+        "sdi_classification": "data_umum",
+        "sdi_standard_code": "SP00011.00.00",
+        "sdi_concept": "Penduduk",
+        "sdi_definition": "Jumlah penduduk tercatat",
+        "sdi_measure": "jumlah",
+        "sdi_unit": "orang",
+        "sdi_frequency": "tahunan",
+        "sdi_period_start": "2022",
+        "sdi_period_end": "2024",
+        "sdi_presentation_level": "kecamatan",
+        "sdi_area_code": "32.11",
+        "sdi_collection_method": "kompilasi_produk_administrasi",
+        "sdi_source": "SIAK",
+        "tags": [{"name": "penduduk"}],
+    }
+    data.update(overrides)
+    return data
+
+
+def upload(content: str | bytes, filename: str = "data.csv", content_type: str = "text/csv") -> FileStorage:
+    raw = content.encode("utf-8") if isinstance(content, str) else content
+    return FileStorage(io.BytesIO(raw), filename=filename, content_type=content_type)
+
+
+class Portal:
+    """Agencies A and B and one user per SDI role, created through the actions."""
+
+    def __init__(self):
+        self.sysadmin = factories.Sysadmin()
+        self.org_a = factories.Organization(name="agency-a", title="Agency A")
+        self.org_b = factories.Organization(name="agency-b", title="Agency B")
+        self.producer_a = factories.User(name="producer-a")
+        self.producer_b = factories.User(name="producer-b")
+        self.plain = factories.User(name="plain-user")
+        for user, org in ((self.producer_a, self.org_a), (self.producer_b, self.org_b)):
+            helpers.call_action("organization_member_create", id=org["id"], username=user["name"], role="editor")
+        self.walidata = self._role_user("walidata", "walidata")
+        self.pembina = self._role_user("pembina", "pembina")
+        self.forum = self._role_user("forum", "forum")
+        self.ppid_a = self._role_user("ppid-a", "ppid", self.org_a["name"])
+        self.ppid_b = self._role_user("ppid-b", "ppid", self.org_b["name"])
+
+    def _role_user(self, name: str, role: str, org: str | None = None) -> dict:
+        user = factories.User(name=name)
+        data = {"user": user["name"], "role": role}
+        if org:
+            data["organization"] = org
+        helpers.call_action("satudata_role_grant", {"user": self.sysadmin["name"]}, **data)
+        return user
+
+    def dataset(self, org=None, by=None, resource=True, **overrides) -> dict:
+        """A complete SDI dataset of agency A (draft), with a JSON resource."""
+        org = org or self.org_a
+        by = by or self.producer_a
+        pkg = helpers.call_action("package_create", {"user": by["name"]},
+                                  **complete_metadata(owner_org=org["id"], **overrides))
+        if resource:
+            helpers.call_action("resource_create", {"user": by["name"]}, package_id=pkg["id"],
+                                name="data.json", format="JSON",
+                                upload=upload(json.dumps({"data": [1, 2]}), "data.json", "application/json"),
+                                url="")
+        return helpers.call_action("package_show", id=pkg["id"])
+
+    def walk(self, pkg: dict, *steps: str) -> dict:
+        actors = {"submit": self.producer_a, "verify": self.ppid_a, "publish": self.walidata}
+        for step in steps:
+            helpers.call_action(f"satudata_dataset_{step}", {"user": actors[step]["name"]}, id=pkg["id"])
+        return helpers.call_action("package_show", id=pkg["id"])
+
+
+@pytest.fixture
+def portal(clean_db, clean_index):
+    return Portal()

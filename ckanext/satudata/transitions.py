@@ -1,0 +1,88 @@
+"""Applying a workflow transition: one database transaction holding the
+status, the private flag, the history row, the activity and the search index.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.lib import search
+from sqlalchemy import select, update
+
+from ckanext.satudata import permissions, workflow
+from ckanext.satudata.model import DatasetEvent, utcnow
+
+__all__ = ["lock_dataset", "apply", "record_event", "sync_activity_labels"]
+
+
+def lock_dataset(id_or_name: str) -> model.Package:
+    """The dataset row, locked until commit: concurrent transitions queue up
+    here and the later one sees the new status."""
+    pkg = model.Package.get(id_or_name)
+    if pkg is None or pkg.state == "deleted":
+        raise tk.ObjectNotFound(tk._("Dataset not found"))
+    model.Session.execute(
+        select(model.Package.id).where(model.Package.id == pkg.id).with_for_update()
+    )
+    model.Session.refresh(pkg)
+    return pkg
+
+
+def record_event(pkg: model.Package, action: str, from_status: str | None, to_status: str,
+                 user_id: str | None, note: str | None, data: dict | None = None) -> DatasetEvent:
+    event = DatasetEvent(package_id=pkg.id, action=action, from_status=from_status, to_status=to_status,
+                         user_id=user_id, note=note, data=data)
+    model.Session.add(event)
+    return event
+
+
+def sync_activity_labels(pkg: model.Package) -> None:
+    """Past activities of the dataset follow its current visibility."""
+    from ckanext.activity.model import Activity
+
+    labels = " ".join(permissions.dataset_labels(pkg))
+    model.Session.execute(
+        update(Activity).where(Activity.object_id == pkg.id).values(permission_labels=labels)
+    )
+
+
+def _activity(context: dict[str, Any], pkg: model.Package, user_id: str | None, transition: dict) -> None:
+    pkg_dict = tk.get_action("package_show")(
+        {"ignore_auth": True, "use_cache": False, "for_view": False}, {"id": pkg.id})
+    tk.get_action("activity_create")(
+        {"ignore_auth": True, "defer_commit": True},
+        {"user_id": user_id or pkg.creator_user_id, "object_id": pkg.id, "activity_type": "changed package",
+         "data": {"package": pkg_dict, "satudata_transition": transition}},
+    )
+
+
+def apply(context: dict[str, Any], pkg: model.Package, action: str, note: str | None = None,
+          changes: dict[str, str] | None = None, data: dict | None = None) -> DatasetEvent:
+    """Move ``pkg`` along ``action``; the caller has checked auth and input."""
+    status = pkg.extras.get("sdi_status") or "draft"
+    if not workflow.can_transition(action, status):
+        raise tk.ValidationError({"sdi_status": [
+            tk._("A dataset that is %(status)s cannot be %(action)s") % {
+                "status": workflow.status_label(status), "action": workflow.action_label(action)}
+        ]})
+    target = workflow.TRANSITIONS[action][1]
+    user = model.User.get(context.get("user") or "")
+    for key, value in (changes or {}).items():
+        pkg.extras[key] = value
+    pkg.extras["sdi_status"] = target
+    pkg.private = not permissions.is_public(pkg)
+    pkg.metadata_modified = utcnow()
+    event = record_event(pkg, action, status, target, user.id if user else None, note, data)
+    model.Session.flush()
+    _activity(context, pkg, user.id if user else None,
+              {"action": action, "from": status, "to": target, "note": note})
+    sync_activity_labels(pkg)
+    try:
+        search.rebuild(pkg.id)
+        model.repo.commit()
+    except Exception:
+        model.Session.rollback()
+        search.rebuild(pkg.id)
+        raise
+    return event

@@ -1,0 +1,69 @@
+"""The SDI controlled vocabularies (data/vocabularies.yaml).
+
+The API stores a term's ``value``; pages and facets show its ``label`` in the
+current language. Read-only data, loaded once per process.
+"""
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any
+
+import yaml
+
+__all__ = ["VOCABULARIES", "terms", "values", "term", "label", "choices", "current_lang"]
+
+_PATH = os.path.join(os.path.dirname(__file__), "data", "vocabularies.yaml")
+_FALLBACK_LANG = "id"
+
+
+@functools.lru_cache(maxsize=None)
+def _load() -> dict[str, list[dict[str, Any]]]:
+    with open(_PATH, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+VOCABULARIES = tuple(_load())
+
+
+def terms(name: str) -> list[dict[str, Any]]:
+    """All terms of vocabulary ``name`` (KeyError for an unknown one)."""
+    return _load()[name]
+
+
+@functools.lru_cache(maxsize=None)
+def values(name: str) -> frozenset[str]:
+    return frozenset(t["value"] for t in terms(name))
+
+
+@functools.lru_cache(maxsize=None)
+def _index(name: str) -> dict[str, dict[str, Any]]:
+    return {t["value"]: t for t in terms(name)}
+
+
+def term(name: str, value: str) -> dict[str, Any] | None:
+    return _index(name).get(value)
+
+
+def current_lang() -> str:
+    """The request's language, or the portal default outside a request."""
+    try:
+        from ckan.lib.i18n import get_lang
+        return (get_lang() or _FALLBACK_LANG).split("_")[0]
+    except Exception:  # no request (CLI, jobs)
+        return _FALLBACK_LANG
+
+
+def label(name: str, value: str, lang: str | None = None) -> str:
+    """The label of ``value`` in ``lang`` (the value itself when unknown)."""
+    found = term(name, value)
+    if not found:
+        return value
+    labels = found["label"]
+    lang = lang or current_lang()
+    return labels.get(lang) or labels.get(_FALLBACK_LANG) or value
+
+
+def choices(name: str) -> list[dict[str, Any]]:
+    """ckanext-scheming choices: value plus multilingual label."""
+    return [{"value": t["value"], "label": dict(t["label"])} for t in terms(name)]
