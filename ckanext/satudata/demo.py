@@ -13,6 +13,8 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from werkzeug.datastructures import FileStorage
 
+from ckanext.satudata import wilayah
+
 __all__ = ["PASSWORD", "USERS", "ORGANIZATIONS", "DATASETS", "load"]
 
 PASSWORD = "Sumedang#2026"
@@ -42,10 +44,7 @@ USERS = [
     {"name": "ppid-disdukcapil", "fullname": "PPID Disdukcapil", "role": "ppid", "organization": "disdukcapil"},
 ]
 
-_KECAMATAN = [
-    ("32.11.01", "Jatinangor"), ("32.11.02", "Cimanggung"), ("32.11.03", "Tanjungsari"),
-    ("32.11.04", "Rancakalong"), ("32.11.05", "Sumedang Selatan"), ("32.11.06", "Sumedang Utara"),
-]
+_KECAMATAN = [(a.code, a.name.title()) for a in wilayah.children("32.11")[:6]]
 
 _COMMON = {
     "license_id": "cc-by",
@@ -129,7 +128,7 @@ DATASETS = [
         "sdi_contact_email": "dinkes@sumedangkab.go.id", "sdi_classification": "terbatas",
         "sdi_shared_with": "dinas-pendidikan",
         "tags": [{"name": "gizi"}],
-        "csv": "kode_wilayah,desa,tahun,kasus\n32.11.01.2001,Cilayung,2024,2\n",
+        "csv": "kode_wilayah,desa,tahun,kasus\n32.11.01.2001,Cimungkal,2024,2\n",
         "walk": ["submit", "verify", "publish"],
         "by": "produsen-dinkes",
     },

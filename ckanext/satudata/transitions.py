@@ -41,7 +41,7 @@ def sync_activity_labels(pkg: model.Package) -> None:
     """Past activities of the dataset follow its current visibility."""
     from ckanext.activity.model import Activity
 
-    labels = " ".join(permissions.dataset_labels(pkg))
+    labels = permissions.dataset_labels(pkg)
     model.Session.execute(
         update(Activity).where(Activity.object_id == pkg.id).values(permission_labels=labels)
     )

@@ -240,27 +240,33 @@ def satudata_status_stored(key, data, errors, context):
     data[key] = _stored_extra(context, data, key[0]) or "draft"
 
 
+def _keep(key, data, stored) -> None:
+    if stored in (None, missing):
+        data.pop(key, None)
+        raise tk.StopOnError
+    data[key] = stored
+
+
 def satudata_keep_stored(key, data, errors, context):
-    data[key] = _stored_extra(context, data, key[0]) or missing
+    _keep(key, data, _stored_extra(context, data, key[0]))
 
 
 def satudata_keep_stored_resource(key, data, errors, context):
     """Resource fields written only by the validation job."""
-    value = data.get(key)
     if context.get("satudata_validation_job"):
         return
-    data[key] = missing if value is None else _stored_resource_value(key, data, context)
+    _keep(key, data, _stored_resource_value(key, data, context))
 
 
 def _stored_resource_value(key, data, context):
     model = context["model"]
     res_id = data.get(key[:-1] + ("id",))
     if _empty(res_id):
-        return missing
+        return None
     resource = model.Resource.get(res_id)
     if resource is None:
-        return missing
-    return resource.extras.get(key[-1], missing)
+        return None
+    return (resource.extras or {}).get(key[-1])
 
 
 def satudata_open_format(value):

@@ -1,6 +1,8 @@
 """The foundation: the plugin loads on real PostgreSQL, Solr and Redis."""
 import pytest
 
+pytestmark = pytest.mark.usefixtures("clean_db")
+
 import ckan.tests.helpers as helpers
 from ckan.lib import search
 

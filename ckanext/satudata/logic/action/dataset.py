@@ -38,19 +38,17 @@ def package_update(up_func, context: Context, data_dict: DataDict):
         data_dict["private"] = True
     else:
         data_dict["private"] = not permissions.is_public(pkg)
-    own_commit = not context.get("defer_commit")
-    context["defer_commit"] = True
+    # Core's package_update commits (under defer_commit 2.12 rolls its work back),
+    # so the trail row follows in a second short transaction.
     try:
         result = up_func(context, data_dict)
-        if back_to_draft:
-            pkg = model.Package.get(result["id"])
-            transitions.record_event(pkg, "edit", before, "draft", _user_id(context),
-                                     tk._("Edited after publication: back to draft"))
-            transitions.sync_activity_labels(pkg)
     finally:
-        context.pop("defer_commit", None)
         context.pop("satudata_back_to_draft", None)
-    if own_commit:
+    if back_to_draft:
+        pkg = model.Package.get(result["id"])
+        transitions.record_event(pkg, "edit", before, "draft", _user_id(context),
+                                 tk._("Edited after publication: back to draft"))
+        transitions.sync_activity_labels(pkg)
         model.repo.commit()
     return result
 
