@@ -10,7 +10,7 @@ and prints wall time and peak RSS of each plus the engine/CLI ratios.
 Peak RSS comes from os.wait4() on each child, so one measurement cannot
 leak into the other (RUSAGE_CHILDREN keeps the maximum over all children).
 
-Usage: .venv/bin/python bench/bench_validate.py [--rows N] [--keep]
+Usage: .venv/bin/python bench/bench_validate.py [--rows N] [--repeat N] [--keep]
 ``measure_engine(csv_path, schema_path)`` and ``measure_cli(...)`` are
 reusable (e.g. by a CKAN-job variant of this benchmark).
 """
@@ -141,9 +141,15 @@ def measure_cli(csv_path, schema_path) -> dict:
     return result
 
 
+def _median(runs: list[dict]) -> dict:
+    return sorted(runs, key=lambda run: run["wall_seconds"])[len(runs) // 2]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="alternate N runs of each and report the median (noisy hosts)")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     args = parser.parse_args(argv)
 
@@ -152,8 +158,14 @@ def main(argv: list[str] | None = None) -> int:
         csv_path, schema_path = generate(directory, args.rows)
         size_mb = csv_path.stat().st_size / 1e6
         print(f"data: {args.rows:,} rows, {size_mb:.1f} MB ({csv_path})")
-        engine = measure_engine(csv_path, schema_path)
-        cli = measure_cli(csv_path, schema_path)
+        engines, clis = [], []
+        for _ in range(max(1, args.repeat)):
+            engines.append(measure_engine(csv_path, schema_path))
+            clis.append(measure_cli(csv_path, schema_path))
+        engine, cli = _median(engines), _median(clis)
+        if args.repeat > 1:
+            print("engine wall runs:", [run["wall_seconds"] for run in engines])
+            print("cli wall runs:   ", [run["wall_seconds"] for run in clis])
         print(f"engine: {engine['wall_seconds']:.2f} s wall "
               f"(validate {engine['validate_seconds']:.2f} s, import {engine['import_seconds']:.2f} s), "
               f"peak RSS {engine['max_rss_mb']:.1f} MB, status={engine['status']}, "

@@ -6,6 +6,8 @@ import json
 import click
 import ckan.plugins.toolkit as tk
 
+__all__ = ["satudata"]
+
 
 def _site_user_context() -> dict:
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})

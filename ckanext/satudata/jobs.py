@@ -56,3 +56,9 @@ def send_dataset_notice(event_id: str) -> int:
         mailer.mail_recipient(user.display_name, user.email, subject, body)
         sent += 1
     return sent
+
+
+def validate_resource(resource_id: str) -> dict:
+    """Frictionless validation of one resource (queued by validation.enqueue)."""
+    from ckanext.satudata import validation
+    return validation.run(resource_id)

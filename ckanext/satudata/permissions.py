@@ -90,7 +90,8 @@ def dataset_labels(pkg: model.Package) -> list[str]:
 
 
 def user_labels(user_obj: model.User | None) -> list[str]:
-    if user_obj is None:
+    # Flask hands anonymous visitors an AnonymousUser, not None.
+    if not isinstance(user_obj, model.User) or not user_obj.id:
         return []
     labels = []
     for grant in roles.active_grants(user_obj.id):

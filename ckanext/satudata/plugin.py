@@ -5,7 +5,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.satudata import indexing, metadata, subscriptions
+from ckanext.satudata import indexing, metadata, subscriptions, validation
 from ckanext.satudata.permissions import SatudataPermissionLabels
 
 
@@ -46,6 +46,18 @@ class SatudataPlugin(p.SingletonPlugin, DefaultTranslation):
 
     def after_dataset_show(self, context, pkg_dict):
         metadata.after_dataset_show(pkg_dict)
+
+    # IResourceController
+    def before_resource_update(self, context, current, resource):
+        context["satudata_previous_resource"] = dict(current)
+
+    def after_resource_create(self, context, resource):
+        if validation.needs_validation(resource, None):
+            validation.enqueue(resource["id"])
+
+    def after_resource_update(self, context, resource):
+        if validation.needs_validation(resource, context.pop("satudata_previous_resource", None)):
+            validation.enqueue(resource["id"])
 
     # IFacets
     def dataset_facets(self, facets_dict, package_type):

@@ -22,12 +22,20 @@ def user_object(user) -> model.User | None:
         return None
     if isinstance(user, model.User):
         return user
+    if not isinstance(user, str):
+        return None
     return model.User.get(user)
 
 
-def active_grants(user_id: str | None = None, role: str | None = None, org_id: str | None = None):
+_ANY = object()
+
+
+def active_grants(user_id=_ANY, role: str | None = None, org_id: str | None = None):
+    """Active grants; ``user_id`` None or '' (anonymous) matches nobody."""
     query = select(RoleGrant).where(RoleGrant.revoked_at.is_(None))
-    if user_id:
+    if user_id is not _ANY:
+        if not user_id:
+            return []
         query = query.where(RoleGrant.user_id == user_id)
     if role:
         query = query.where(RoleGrant.role == role)

@@ -6,6 +6,20 @@ and it downloads remote resources safely (size/time limits, SSRF protection).
 
 No CKAN imports, and frictionless is imported lazily so that importing this
 module (e.g. for ``ERROR_TYPES`` in the web process) stays cheap.
+
+Choices worth knowing:
+
+* The header is row 1. Columns are matched to schema fields by name
+  (``fieldsMatch: "equal"``) unless the schema sets ``fieldsMatch``; a header
+  with duplicate/blank labels falls back to positional matching.
+* Encoding: BOM, else UTF-8 checked over the whole file, else cp1252, else
+  latin-1 (frictionless' chardet sniffing of the first 100 kB is not used).
+* All errors are counted while the file streams; only ``max_errors`` are kept.
+* XLSX is read in openpyxl's streaming mode: merged cells are not filled in
+  (they appear as blank cells). Only the first sheet is validated.
+* JSON is not supported (frictionless needs ijson, which is not installed).
+* Memory is bounded except for ``unique``/``primaryKey`` checks, which keep
+  the values seen so far (inherent to the check).
 """
 from __future__ import annotations
 
@@ -25,7 +39,7 @@ import time
 import zipfile
 from importlib import metadata as _metadata
 from typing import Any, Iterable
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 __all__ = [
     "ERROR_TYPES",
@@ -49,10 +63,16 @@ ERROR_TYPES: dict[str, str] = {
     "extra-cell": "Extra cell",
     "missing-cell": "Missing cell",
     "cell-error": "Cell error",
+    "truncated-value": "Possibly truncated value",
+    "forbidden-value": "Forbidden value",
+    "sequential-value": "Value out of sequence",
+    "ascii-value": "Non-ASCII characters",
     # rows
     "blank-row": "Blank row",
     "primary-key": "Duplicate or empty primary key",
     "foreign-key": "Unknown reference",
+    "duplicate-row": "Duplicate row",
+    "row-constraint": "Row rule not met",
     "row-error": "Row error",
     # header
     "blank-header": "Blank header",
@@ -69,17 +89,23 @@ ERROR_TYPES: dict[str, str] = {
     "row-count": "Wrong number of rows",
     "hash-count": "Checksum mismatch",
     "byte-count": "Size mismatch",
+    "table-dimensions": "Wrong table size",
+    "deviated-value": "Outlier value",
+    "deviated-cell": "Unusually large cell",
+    "required-value": "Required value absent",
     "table-error": "Table error",
     "file-error": "File error",
     "data-error": "Data error",
     # could not read the file at all
     "source-error": "Empty or unreadable file",
     "encoding-error": "Unreadable text encoding",
+    "compression-error": "Unreadable compressed file",
     "format-error": "Wrong or unsupported file format",
     "scheme-error": "File could not be opened",
     "resource-error": "File could not be processed",
     "schema-error": "Invalid Table Schema",
     "field-error": "Invalid schema field",
+    "metadata-error": "Invalid metadata",
     "error": "Validation error",
 }
 
@@ -94,7 +120,7 @@ _MAX_MESSAGE_CHARS = 1000
 _DELIMITERS = (",", ";", "\t", "|")
 # Frictionless raises csv.field_size_limit to 2 GB on import, so one stray
 # unclosed quote would make a whole file a single in-memory cell.
-_MAX_CELL_CHARS_CSV = 10 * 1024 * 1024
+_CSV_FIELD_LIMIT = 10 * 1024 * 1024
 
 
 # ---------------------------------------------------------------------------
@@ -741,7 +767,7 @@ def _open_and_stream(report: dict, collector: _Collector, path: str, fmt: str,
 
 
 def _run_frictionless(*args) -> None:
-    previous = csv.field_size_limit(_MAX_CELL_CHARS_CSV)
+    previous = csv.field_size_limit(_CSV_FIELD_LIMIT)
     try:
         _open_and_stream(*args)
     finally:
@@ -767,12 +793,12 @@ def _make_resource(fh, fmt: str, encoding: str | None, delimiter: str | None,
         # Without a schema, only structure is checked: never infer types
         # from a sample (that would flag later rows as type errors).
         options["detector"] = Detector(field_type="any")
-    # A file object avoids frictionless' path-safety rules for absolute paths
-    # without switching the process-wide "trusted" flag.
     # The header is always row 1: frictionless would otherwise pick the first
     # row whose width is near the sample average, silently skipping a title
-    # row, a blank first line or a short header (and shifting what is checked).
+    # row, a blank first line or a short header.
     dialect = Dialect(header_rows=[1], controls=[control])
+    # A file object avoids frictionless' path-safety rules for absolute paths
+    # without switching the process-wide "trusted" flag.
     return Resource(fh, dialect=dialect, **options)
 
 
@@ -893,6 +919,7 @@ class FetchError(Exception):
 _MAX_REDIRECTS = 5
 _REDIRECTS = (301, 302, 303, 307, 308)
 _USER_AGENT = "ckanext-satudata-validator/1.0"
+_URL_SAFE = "/%:@!$&'()*+,;=-._~"  # keep existing escapes and reserved characters
 
 
 def fetch_remote(url: str, dest_path: str | os.PathLike, *, max_bytes: int,
@@ -932,6 +959,7 @@ def fetch_remote(url: str, dest_path: str | os.PathLike, *, max_bytes: int,
                 "url": current,
             }
         finally:
+            response.close()
             connection.close()
     raise FetchError("too_many_redirects", f"More than {_MAX_REDIRECTS} redirects.")
 
@@ -980,6 +1008,11 @@ def _request(url: str, deadline: float, allow_private: bool):
     host = parts.hostname
     if not host:
         raise FetchError("bad_url", "The URL has no host.")
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise FetchError("bad_url", f'Invalid host name "{host}".') from None
     port = port or (443 if scheme == "https" else 80)
     addresses = _resolve(host, port, deadline, allow_private)
 
@@ -990,7 +1023,9 @@ def _request(url: str, deadline: float, allow_private: bool):
     else:
         connection = _PinnedHTTPConnection(host, port, **options)
     connection.watchdog = _Watchdog(connection, deadline)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    target = quote(parts.path or "/", safe=_URL_SAFE)
+    if parts.query:
+        target += "?" + quote(parts.query, safe=_URL_SAFE + "?")
     try:
         connection.putrequest("GET", target, skip_accept_encoding=True)
         connection.putheader("Accept-Encoding", "identity")
@@ -1001,6 +1036,9 @@ def _request(url: str, deadline: float, allow_private: bool):
     except FetchError:
         connection.close()
         raise
+    except http.client.InvalidURL as exc:
+        connection.close()
+        raise FetchError("bad_url", f"Invalid URL: {exc}") from None
     except Exception as exc:
         connection.close()
         raise _network_error(exc, deadline) from None
@@ -1094,45 +1132,44 @@ def _connect_pinned(addresses: Iterable[str], port: int, timeout: float,
     raise last or OSError("no address to connect to")
 
 
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """HTTP connection to a pre-resolved, vetted address (Host header unchanged)."""
+class _Pinned:
+    """Connects to pre-resolved, vetted addresses; the Host header, TLS SNI
+    and certificate checks still use the URL's host name."""
 
+    watchdog: _Watchdog | None = None
+
+    def _pinned_socket(self) -> socket.socket:
+        return _connect_pinned(self._addresses, self.port, self.timeout, self._allow_private)
+
+    def close(self):
+        if self.watchdog is not None:
+            self.watchdog.cancel()
+        super().close()
+
+
+class _PinnedHTTPConnection(_Pinned, http.client.HTTPConnection):
     def __init__(self, host, port, *, addresses, allow_private, timeout):
         super().__init__(host, port, timeout=timeout)
         self._addresses = addresses
         self._allow_private = allow_private
 
     def connect(self):
-        self.sock = _connect_pinned(self._addresses, self.port, self.timeout, self._allow_private)
-
-    def close(self):
-        watchdog = getattr(self, "watchdog", None)
-        if watchdog is not None:
-            watchdog.cancel()
-        super().close()
+        self.sock = self._pinned_socket()
 
 
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    """HTTPS variant: TLS SNI and certificate checks use the URL host name."""
-
+class _PinnedHTTPSConnection(_Pinned, http.client.HTTPSConnection):
     def __init__(self, host, port, *, addresses, allow_private, timeout, context):
         super().__init__(host, port, timeout=timeout, context=context)
         self._addresses = addresses
         self._allow_private = allow_private
 
     def connect(self):
-        sock = _connect_pinned(self._addresses, self.port, self.timeout, self._allow_private)
+        sock = self._pinned_socket()
         try:
             self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
         except BaseException:
             sock.close()
             raise
-
-    def close(self):
-        watchdog = getattr(self, "watchdog", None)
-        if watchdog is not None:
-            watchdog.cancel()
-        super().close()
 
 
 def _save_body(response, connection, dest_path: str, max_bytes: int, deadline: float) -> int:

@@ -148,3 +148,34 @@ def package_update(next_auth, context: Context, data_dict: DataDict) -> AuthResu
             and not permissions.is_sysadmin(context.get("user")):
         return _deny(tk._("This dataset is under review and cannot be edited until it is verified or returned"))
     return next_auth(context, data_dict)
+
+
+# --------------------------------------------------------------- validation
+
+def _resource_package(data_dict: DataDict):
+    import ckan.model as model
+    res = model.Resource.get((data_dict or {}).get("resource_id") or (data_dict or {}).get("id") or "")
+    if res is None:
+        raise tk.ObjectNotFound(tk._("Resource not found"))
+    return res.package
+
+
+def resource_validation_run(context: Context, data_dict: DataDict) -> AuthResult:
+    pkg = _resource_package(data_dict)
+    if _is_producer(context.get("user"), pkg) or permissions.is_ppid_of(context.get("user"), pkg.owner_org) \
+            or permissions.is_walidata(context.get("user")):
+        return {"success": True}
+    return _deny(tk._("Not authorized to validate this resource"))
+
+
+@tk.auth_allow_anonymous_access
+def resource_validation_show(context: Context, data_dict: DataDict) -> AuthResult:
+    pkg = _resource_package(data_dict)
+    return _can_read(context, {"id": pkg.id})
+
+
+def resource_validation_delete(context: Context, data_dict: DataDict) -> AuthResult:
+    pkg = _resource_package(data_dict)
+    if _is_producer(context.get("user"), pkg):
+        return {"success": True}
+    return _deny(tk._("Not authorized to delete this validation report"))

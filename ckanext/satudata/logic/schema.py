@@ -90,3 +90,8 @@ def satudata_dataset_verify(not_empty, ignore_missing, unicode_safe):
         "sdi_exemption_basis": [ignore_missing, _basis_list],
         "sdi_consequence_test": [ignore_missing, unicode_safe],
     }
+
+
+@validator_args
+def satudata_resource_id(not_empty, unicode_safe):
+    return {"resource_id": [not_empty, unicode_safe]}

@@ -91,6 +91,28 @@ def only(report, type_):
     return found
 
 
+def test_module_import_is_light():
+    """No CKAN and no frictionless import just to load the module."""
+    import subprocess
+    import sys
+
+    code = ("import sys, ckanext.satudata.tabular as t; "
+            "assert t.ERROR_TYPES; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('ckan', 'frictionless')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_error_types_cover_frictionless_data_errors():
+    import inspect
+
+    from frictionless import errors
+
+    for cls in vars(errors).values():
+        if inspect.isclass(cls) and issubclass(cls, (errors.DataError, errors.ResourceError)):
+            assert ERROR_TYPES.get(cls.type), cls.type
+
+
 # --------------------------------------------------------------------------
 # validate_file: schema conformance
 # --------------------------------------------------------------------------
@@ -452,7 +474,7 @@ def test_missing_file(tmp_path):
 
 
 def test_unclosed_quote_does_not_swallow_the_file(tmp_path, monkeypatch):
-    monkeypatch.setattr(tabular, "_MAX_CELL_CHARS_CSV", 50_000)
+    monkeypatch.setattr(tabular, "_CSV_FIELD_LIMIT", 50_000)
     rows = ['3211010,"Jatinangor,2023,1,1,0,tetap'] + ROWS * 5000
     report = check(validate_file(write(tmp_path, "q.csv", csv_text(*rows)), table_schema=SCHEMA))
     assert report["status"] == "error"
@@ -613,6 +635,8 @@ class _Handler(BaseHTTPRequestHandler):
                     time.sleep(0.1)
             except OSError:
                 pass
+        elif path == "/data%20kecamatan.csv?tahun=2023&q=a%20b":
+            self._send(200, b"ok", [("Content-Length", "2")])
         elif path == "/redirect":
             self._send(302, headers=[("Location", "/data.csv")])
         elif path == "/loop":
@@ -660,6 +684,11 @@ def test_fetch_ok_then_validate(http_server, tmp_path):
 def test_fetch_follows_redirect(http_server, tmp_path):
     result = fetch(http_server.base + "/redirect", tmp_path / "d.csv")
     assert result["bytes"] > 0 and result["url"].endswith("/data.csv")
+
+
+def test_fetch_quotes_unsafe_characters(http_server, tmp_path):
+    result = fetch(http_server.base + "/data kecamatan.csv?tahun=2023&q=a%20b", tmp_path / "d")
+    assert result["bytes"] == 2
 
 
 def test_fetch_404(http_server, tmp_path):
@@ -760,6 +789,32 @@ def test_fetch_redirect_hop_to_loopback_is_refused(http_server, tmp_path, monkey
     finally:
         outer.shutdown()
         outer.server_close()
+
+
+def test_fetch_https_verifies_the_certificate(tmp_path):
+    """TLS still checks the certificate although we connect to a pinned IP."""
+    import shutil
+    import ssl
+    import subprocess
+
+    if not shutil.which("openssl"):
+        pytest.skip("openssl not available")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    srv, _ = _serve("127.0.0.1")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    srv.socket = context.wrap_socket(srv.socket, server_side=True)
+    try:
+        with pytest.raises(FetchError) as info:
+            fetch(f"https://localhost:{srv.server_address[1]}/data.csv", tmp_path / "d")
+        assert info.value.code == "connection_error"
+        assert "CERTIFICATE_VERIFY_FAILED" in info.value.message
+    finally:
+        srv.shutdown()
+        srv.server_close()
 
 
 @pytest.mark.parametrize("address", [

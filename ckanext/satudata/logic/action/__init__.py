@@ -14,6 +14,11 @@ from ckanext.satudata.logic.action.roles import (
     satudata_role_list,
     satudata_role_revoke,
 )
+from ckanext.satudata.logic.action.validation import (
+    resource_validation_delete,
+    resource_validation_run,
+    resource_validation_show,
+)
 from ckanext.satudata.logic.action.workflow import (
     satudata_dataset_compliance,
     satudata_dataset_history,
@@ -41,4 +46,7 @@ __all__ = [
     "satudata_dataset_unpublish",
     "satudata_dataset_history",
     "satudata_task_list",
+    "resource_validation_run",
+    "resource_validation_show",
+    "resource_validation_delete",
 ]

@@ -83,5 +83,8 @@ def satudata_role_list(context: Context, data_dict: DataDict) -> list[dict]:
     """
     tk.check_access("satudata_role_list", context, data_dict)
     data = _validate(data_dict, schema.satudata_role_list, context)
-    grants = roles.active_grants(data.get("user"), data.get("role"), data.get("organization"))
+    filters = {"role": data.get("role"), "org_id": data.get("organization")}
+    if data.get("user"):
+        filters["user_id"] = data["user"]
+    grants = roles.active_grants(**filters)
     return [_grant_dict(g) for g in grants]
