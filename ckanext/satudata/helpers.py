@@ -25,3 +25,37 @@ def satudata_area_name(code: str | None) -> str:
 
 def satudata_walidata_contact() -> dict[str, str]:
     return metadata.walidata_contact()
+
+
+def satudata_allowed_transitions(pkg: dict[str, Any]) -> list[str]:
+    """The transitions the current user may make now (auth decides, not the template)."""
+    import ckan.plugins.toolkit as tk
+
+    allowed = []
+    for action in ("submit", "verify", "reject", "publish", "unpublish"):
+        if not workflow.can_transition(action, pkg.get("sdi_status")):
+            continue
+        if tk.h.check_access(f"satudata_dataset_{action}", {"id": pkg["id"]}):
+            allowed.append(action)
+    return allowed
+
+
+def satudata_transition_label(action: str) -> str:
+    import ckan.plugins.toolkit as tk
+
+    labels = {"submit": tk._("Submit for verification"), "verify": tk._("Verify"),
+              "reject": tk._("Return for revision"), "publish": tk._("Publish"), "unpublish": tk._("Unpublish")}
+    return labels.get(action, action)
+
+
+def satudata_compliance(pkg: dict[str, Any]) -> dict[str, Any]:
+    from ckanext.satudata import compliance
+    return compliance.check(pkg)
+
+
+def satudata_history(pkg: dict[str, Any]) -> list[dict[str, Any]]:
+    import ckan.plugins.toolkit as tk
+    try:
+        return tk.get_action("satudata_dataset_history")({}, {"id": pkg["id"]})
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        return []

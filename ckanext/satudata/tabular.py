@@ -740,20 +740,18 @@ def _open_and_stream(report: dict, collector: _Collector, path: str, fmt: str,
 
     for number, attempt in enumerate(attempts):
         last = number + 1 == len(attempts)
-        # frictionless closes the stream when the resource closes: one per attempt
-        fh = open(path, "rb")
-        resource = _make_resource(fh, fmt, encoding, delimiter, attempt)
+        resource, fh = _make_resource(path, fmt, encoding, delimiter, attempt)
         try:
             resource.open()
             break
         except FrictionlessException as exc:
-            fh.close()
+            _close(resource, fh)
             if not last:
                 continue
             error = exc.error
             raise _Fatal(error.type, _clip(error.message, _MAX_MESSAGE_CHARS)) from None
         except Exception as exc:
-            fh.close()
+            _close(resource, fh)
             if not last:
                 continue
             raise _Fatal(
@@ -762,7 +760,12 @@ def _open_and_stream(report: dict, collector: _Collector, path: str, fmt: str,
     try:
         _stream_rows(report, collector, resource)
     finally:
-        resource.close()
+        _close(resource, fh)
+
+
+def _close(resource, fh) -> None:
+    resource.close()
+    if fh is not None:
         fh.close()
 
 
@@ -774,9 +777,13 @@ def _run_frictionless(*args) -> None:
         csv.field_size_limit(previous)
 
 
-def _make_resource(fh, fmt: str, encoding: str | None, delimiter: str | None,
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\- ]*$")
+
+
+def _make_resource(path: str, fmt: str, encoding: str | None, delimiter: str | None,
                    descriptor: dict | None):
-    from frictionless import Detector, Dialect, Resource, Schema
+    """Return (resource, file object to close or None)."""
+    from frictionless import Detector, Dialect, Resource, Schema, helpers
     from frictionless.formats import CsvControl, ExcelControl
 
     if fmt in ("csv", "tsv"):
@@ -797,9 +804,16 @@ def _make_resource(fh, fmt: str, encoding: str | None, delimiter: str | None,
     # row whose width is near the sample average, silently skipping a title
     # row, a blank first line or a short header.
     dialect = Dialect(header_rows=[1], controls=[control])
-    # A file object avoids frictionless' path-safety rules for absolute paths
-    # without switching the process-wide "trusted" flag.
-    return Resource(fh, dialect=dialect, **options)
+    # Frictionless refuses absolute paths unless the process-wide "trusted"
+    # flag is set. A plain file name plus basepath is accepted and is the
+    # fastest source; other names ("$x.csv", "a:b.csv" looks like a URL) go
+    # through a file object instead (a Python-level wrapper, ~5-10% slower).
+    directory, name = os.path.split(os.path.abspath(path))
+    is_safe = getattr(helpers, "is_safe_path", None)
+    if _PLAIN_NAME.match(name) and is_safe is not None and is_safe(name):
+        return Resource(name, basepath=directory, dialect=dialect, **options), None
+    fh = open(path, "rb")
+    return Resource(fh, dialect=dialect, **options), fh
 
 
 def _stream_rows(report: dict, collector: _Collector, resource) -> None:
@@ -903,7 +917,7 @@ class FetchError(Exception):
 
     ``code`` is one of: bad_url, bad_scheme, blocked_address, dns_error,
     connection_error, timeout, too_large, http_error (``status`` set),
-    too_many_redirects, io_error.
+    too_many_redirects, io_error. ``str(error)`` is the message alone.
     """
 
     def __init__(self, code: str, message: str, *, status: int | None = None):
@@ -911,9 +925,6 @@ class FetchError(Exception):
         self.code = code
         self.message = message
         self.status = status
-
-    def __str__(self) -> str:
-        return f"{self.code}: {self.message}"
 
 
 _MAX_REDIRECTS = 5

@@ -188,7 +188,11 @@ def satudata_period_end(key, data, errors, context):
     start = data.get(("sdi_period_start",))
     if _empty(end) or _empty(start) or errors.get(("sdi_period_start",)) or errors.get(key):
         return
-    if int(end) < int(start):
+    try:
+        first, last = int(start), int(end)
+    except (TypeError, ValueError):
+        return  # the year validators report that
+    if last < first:
         errors[key].append(tk._("The last year cannot be before the first year"))
 
 

@@ -63,13 +63,14 @@ def upload(content: str | bytes, filename: str = "data.csv", content_type: str =
 class Portal:
     """Agencies A and B and one user per SDI role, created through the actions."""
 
-    def __init__(self):
+    def __init__(self, password: str | None = None):
+        self._password = password
         self.sysadmin = factories.Sysadmin()
         self.org_a = factories.Organization(name="agency-a", title="Agency A")
         self.org_b = factories.Organization(name="agency-b", title="Agency B")
-        self.producer_a = factories.User(name="producer-a")
-        self.producer_b = factories.User(name="producer-b")
-        self.plain = factories.User(name="plain-user")
+        self.producer_a = self._user("producer-a")
+        self.producer_b = self._user("producer-b")
+        self.plain = self._user("plain-user")
         for user, org in ((self.producer_a, self.org_a), (self.producer_b, self.org_b)):
             helpers.call_action("organization_member_create", id=org["id"], username=user["name"], role="editor")
         self.walidata = self._role_user("walidata", "walidata")
@@ -78,8 +79,11 @@ class Portal:
         self.ppid_a = self._role_user("ppid-a", "ppid", self.org_a["name"])
         self.ppid_b = self._role_user("ppid-b", "ppid", self.org_b["name"])
 
+    def _user(self, name: str) -> dict:
+        return factories.User(name=name, password=self._password) if self._password else factories.User(name=name)
+
     def _role_user(self, name: str, role: str, org: str | None = None) -> dict:
-        user = factories.User(name=name)
+        user = self._user(name)
         data = {"user": user["name"], "role": role}
         if org:
             data["organization"] = org

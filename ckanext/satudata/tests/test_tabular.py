@@ -456,6 +456,13 @@ def test_corrupt_xlsx(tmp_path):
     assert report["status"] == "error"
 
 
+@pytest.mark.parametrize("name", ["$data.csv", "%data%.csv", "~data.csv", "a:b.csv"])
+def test_odd_file_names(tmp_path, name):
+    report = check(validate_file(write(tmp_path, name, csv_text(*ROWS)), table_schema=SCHEMA))
+    assert report["status"] == "success"
+    assert report["row_count"] == 3
+
+
 def test_format_from_content_when_no_extension(tmp_path):
     report = check(validate_file(write(tmp_path, "upload", csv_text(*ROWS)), table_schema=SCHEMA))
     assert (report["format"], report["status"]) == ("csv", "success")

@@ -76,3 +76,11 @@ def bulk_update_private(up_func, context: Context, data_dict: DataDict):
 def _user_id(context: Context) -> str | None:
     user = model.User.get(context.get("user") or "")
     return user.id if user else None
+
+
+@tk.side_effect_free
+@tk.chained_action
+def package_search(up_func, context: Context, data_dict: DataDict):
+    """Facet items of the SDI vocabularies carry their labels, not codes."""
+    from ckanext.satudata import indexing
+    return indexing.label_search_facets(up_func(context, data_dict))
