@@ -90,4 +90,5 @@ def test_draft_to_published_in_a_browser(live_server):
         assert f"/dataset/{pkg['name']}" in page.content()
         page.screenshot(path=str(ARTIFACTS / "workflow-public-listing.png"))
         browser.close()
+    model.Session.remove()  # the server process changed the row
     assert helpers.call_action("package_show", id=pkg["id"])["sdi_status"] == "published"
