@@ -92,3 +92,39 @@ def test_draft_to_published_in_a_browser(live_server):
         browser.close()
     model.Session.remove()  # the server process changed the row
     assert helpers.call_action("package_show", id=pkg["id"])["sdi_status"] == "published"
+
+
+FORM_LABELS = {
+    "id": ["Kode Standar Data Statistik", "Klasifikasi Informasi", "Frekuensi Pemutakhiran", "Tingkat Penyajian",
+           "Kode Wilayah (cakupan)", "Cara Pengumpulan Data", "Urusan Pemerintahan", "Penanggung Jawab"],
+    "en": ["Statistical data standard code", "Information classification", "Update frequency", "Presentation level",
+           "Area code (coverage)", "Collection method", "Government affair", "Person in charge"],
+}
+
+
+def test_form_and_page_render_every_field_in_both_languages(live_server):
+    from playwright.sync_api import sync_playwright
+
+    portal = Portal(password=PASSWORD)
+    pkg = portal.walk(portal.dataset(name="penduduk-bahasa"), "submit", "verify", "publish")
+    base = live_server()
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1280, "height": 3000})
+        _login(page, base, "producer-a")
+        for lang, prefix in (("id", ""), ("en", "/en")):
+            page.goto(f"{base}{prefix}/dataset/new")
+            form = page.content()
+            for label in FORM_LABELS[lang]:
+                assert label in form, (lang, label)
+            page.screenshot(path=str(ARTIFACTS / f"dataset-form-{lang}.png"), full_page=True)
+            page.goto(f"{base}{prefix}/dataset/{pkg['name']}")
+            shown = page.content()
+            for label in FORM_LABELS[lang]:
+                assert label in shown, (lang, label)
+            assert ("Data Umum (terbuka)" if lang == "id" else "Public data (open)") in shown
+            page.screenshot(path=str(ARTIFACTS / f"dataset-page-{lang}.png"), full_page=True)
+        browser.close()
