@@ -1,7 +1,6 @@
 """What happens after core or own actions succeed (CKAN signals)."""
 from __future__ import annotations
 
-import ckan.plugins.toolkit as tk
 
 __all__ = ["get_subscriptions"]
 

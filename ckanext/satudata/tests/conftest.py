@@ -7,7 +7,6 @@ import json
 import pytest
 from werkzeug.datastructures import FileStorage
 
-import ckan.model as model
 import ckan.tests.factories as factories
 import ckan.tests.helpers as helpers
 

@@ -1,6 +1,5 @@
 """draft -> published in headless Chromium (Debian's, driven by Playwright),
 against a live `ckan run` on the test database."""
-import json
 import os
 import pathlib
 import shutil
@@ -11,8 +10,6 @@ import urllib.request
 import pytest
 
 import ckan.model as model
-import ckan.plugins.toolkit as tk
-import ckan.tests.factories as factories
 import ckan.tests.helpers as helpers
 
 from ckanext.satudata.tests.conftest import Portal
@@ -58,6 +55,13 @@ def _login(page, base, name):
     page.wait_for_load_state()
 
 
+def _chromium(playwright):
+    """Debian's Chromium, headless, with no background network traffic."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+
+
 def _logout(page, base):
     page.context.clear_cookies()
 
@@ -70,9 +74,7 @@ def test_draft_to_published_in_a_browser(live_server):
     base = live_server()
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        browser = _chromium(p)
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         url = f"{base}/dataset/{pkg['name']}"
         for user, action, status in (("producer-a", "submit", "submitted"), ("ppid-a", "verify", "verified"),
@@ -110,9 +112,7 @@ def test_form_and_page_render_every_field_in_both_languages(live_server):
     base = live_server()
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        browser = _chromium(p)
         page = browser.new_page(viewport={"width": 1280, "height": 3000})
         _login(page, base, "producer-a")
         for lang, prefix in (("id", ""), ("en", "/en")):

@@ -6,7 +6,7 @@ import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 from sqlalchemy import select
 
-from ckanext.satudata import compliance, notices, permissions, transitions, vocab
+from ckanext.satudata import compliance, notices, transitions, vocab
 from ckanext.satudata.logic import schema
 from ckanext.satudata.model import DatasetEvent
 
