@@ -22,14 +22,22 @@ def _empty(value: Any) -> bool:
     return value in (None, "", [], {})
 
 
+def _schema_fields() -> list[dict[str, Any]]:
+    schema = tk.h.scheming_get_dataset_schema("dataset") or {}
+    return schema.get("dataset_fields", [])
+
+
 def required_fields() -> list[dict[str, Any]]:
     """Fields of the SDI schema marked ``sdi_required``."""
-    schema = tk.h.scheming_get_dataset_schema("dataset") or {}
-    return [f for f in schema.get("dataset_fields", []) if f.get("sdi_required")]
+    return [f for f in _schema_fields() if f.get("sdi_required")]
 
 
 def _label(field: dict[str, Any]) -> str:
-    return tk.h.scheming_language_text(field.get("label")) or field["field_name"]
+    """The field's label in the current language (works outside a request too)."""
+    label = field.get("label")
+    if isinstance(label, dict):
+        return label.get(vocab.current_lang()) or label.get("id") or field["field_name"]
+    return label or field["field_name"]
 
 
 def field_errors(pkg_dict: dict[str, Any]) -> dict[str, list[str]]:
@@ -68,8 +76,10 @@ def _resource_problems(pkg_dict: dict[str, Any]) -> list[str]:
 
 
 def _validation_problem(name: str, status: str | None) -> str:
-    if status in ("failure", "error"):
-        return tk._("%(name)s: does not match its Table Schema (validation %(status)s)") % {"name": name, "status": status}
+    if status == "failure":
+        return tk._("%(name)s: does not match its Table Schema") % {"name": name}
+    if status == "error":
+        return tk._("%(name)s: could not be read for validation") % {"name": name}
     if status in ("pending", "running"):
         return tk._("%(name)s: validation still running") % {"name": name}
     return tk._("%(name)s: not validated yet") % {"name": name}
@@ -77,8 +87,10 @@ def _validation_problem(name: str, status: str | None) -> str:
 
 def check(pkg_dict: dict[str, Any]) -> dict[str, Any]:
     """The checklist: ``{"passed": bool, "principles": [{"principle", "label", "passed", "reasons"}]}``."""
-    standard = [tk._("Missing %(field)s") % {"field": f} for f in _STANDARD_FIELDS if _empty(pkg_dict.get(f))]
-    metadata = [f"{key}: {msgs[0]}" for key, msgs in field_errors(pkg_dict).items()]
+    labels = {f["field_name"]: _label(f) for f in _schema_fields()}
+    standard = [tk._("Missing %(field)s") % {"field": labels.get(f, f)}
+                for f in _STANDARD_FIELDS if _empty(pkg_dict.get(f))]
+    metadata = [f"{labels.get(key, key)}: {msgs[0]}" for key, msgs in field_errors(pkg_dict).items()]
     interop = _resource_problems(pkg_dict)
     reference = []
     area = pkg_dict.get("sdi_area_code")

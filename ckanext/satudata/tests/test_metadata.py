@@ -106,3 +106,13 @@ def test_facets_count_against_solr(portal):
     assert facets["vocab_sdi_year"] == {"2022": 1, "2023": 2, "2024": 3}
     only = helpers.call_action("package_search", fq="vocab_sdi_year:2023 AND vocab_sdi_classification:data_umum")
     assert {d["name"] for d in only["results"]} == {"a1"}
+
+
+def test_compliance_reasons_name_fields_by_their_labels(portal):
+    pkg = portal.dataset(name="incomplete", sdi_concept="", resource=False)
+    check = helpers.call_action("satudata_dataset_compliance", id=pkg["id"])
+    reasons = {p["principle"]: p["reasons"] for p in check["principles"]}
+    assert reasons["standar_data"] and not any("sdi_concept" in r for r in reasons["standar_data"])
+    assert any(r.startswith("Konsep") or r.startswith("Concept") or "Konsep" in r or "Concept" in r
+               for r in reasons["metadata"])
+    assert check["passed"] is False
