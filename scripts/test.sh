@@ -7,7 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 "$ROOT/scripts/bootstrap.sh"
 "$ROOT/scripts/services.sh" start
 "$ROOT/scripts/services.sh" ensure-db satudata_test
-apt_ensure chromium   # browser tests drive Debian's Chromium headless
+apt_ensure chromium openssl   # browser tests drive Debian's Chromium; TLS tests make a certificate
 
 mkdir -p "$VAR/storage-test" "$ROOT/test-artifacts"
 cd "$ROOT"
