@@ -5,12 +5,12 @@ fails with reasons. ``satudata_dataset_submit`` refuses a failing dataset.
 """
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import ckan.plugins.toolkit as tk
 
 from ckanext.satudata import vocab, wilayah
+from ckanext.satudata.logic import validators
 
 __all__ = ["PRINCIPLES", "check", "required_fields", "field_errors"]
 
@@ -100,9 +100,10 @@ def check(pkg_dict: dict[str, Any]) -> dict[str, Any]:
         reference.append(tk._("Unknown area code %(code)s") % {"code": area})
     if pkg_dict.get("sdi_urusan") and pkg_dict["sdi_urusan"] not in vocab.values("urusan"):
         reference.append(tk._("Unknown government affair code"))
-    indicator = pkg_dict.get("sdi_indicator_code")
-    if indicator and not re.match(r"^[0-9A-Za-z][0-9A-Za-z.\-/]{0,39}$", indicator):
-        reference.append(tk._("Not a valid indicator code"))
+    try:
+        validators.satudata_indicator_code(pkg_dict.get("sdi_indicator_code"))
+    except tk.Invalid as e:
+        reference.append(e.error)
     entries = [
         ("standar_data", tk._("Data standard"), standard),
         ("metadata", tk._("Metadata"), metadata),

@@ -114,11 +114,8 @@ def satudata_task_list(context: Context, data_dict: DataDict) -> AuthResult:
 
 def _can_read(context: Context, data_dict: DataDict) -> AuthResult:
     pkg = _package(context, data_dict)
+    # can_read uses the permission labels, which already include the agency's members.
     if permissions.can_read(context.get("user"), pkg):
-        return {"success": True}
-    from ckan import authz
-    obj = permissions.roles.user_object(context.get("user"))
-    if obj and pkg.owner_org and authz.has_user_permission_for_group_or_org(pkg.owner_org, obj.name, "read"):
         return {"success": True}
     return _deny(tk._("Not authorized to read this dataset"))
 

@@ -1,13 +1,22 @@
 """Input schemas of the satudata_* actions, one per action, same name."""
 from __future__ import annotations
 
+import ckan.plugins.toolkit as tk
 from ckan.logic.schema import validator_args
 
 from ckanext.satudata import roles
+from ckanext.satudata.logic.validators import _term_checker, _term_list_checker
+
+
+def validate(data_dict, schema_fn, context):
+    """Validate an action's input against its schema; ValidationError on failure."""
+    data, errors = tk.navl_validate(data_dict, schema_fn(), context)
+    if errors:
+        raise tk.ValidationError(errors)
+    return data
 
 
 def _one_of(values):
-    import ckan.plugins.toolkit as tk
     return tk.get_validator("one_of")(list(values))
 
 
@@ -59,35 +68,11 @@ def satudata_dataset_reason(not_empty, unicode_safe, strip_value):
 
 @validator_args
 def satudata_dataset_verify(not_empty, ignore_missing, unicode_safe):
-    import ckan.plugins.toolkit as tk
-    from ckanext.satudata import vocab
-
-    def _vocabulary(name):
-        def validator(value):
-            if value in (None, ""):
-                return value
-            if value not in vocab.values(name):
-                raise tk.Invalid(tk._("Unknown value %(value)s. Choose one of: %(choices)s")
-                                 % {"value": value, "choices": ", ".join(sorted(vocab.values(name)))})
-            return value
-        return validator
-
-    def _basis_list(value):
-        import json
-        if value in (None, "", []):
-            return value
-        items = value if isinstance(value, list) else [v.strip() for v in str(value).split(",") if v.strip()]
-        unknown = [v for v in items if v not in vocab.values("exemption_basis")]
-        if unknown:
-            raise tk.Invalid(tk._("Unknown value %(value)s. Choose one of: %(choices)s")
-                             % {"value": ", ".join(unknown), "choices": ", ".join(sorted(vocab.values("exemption_basis")))})
-        return json.dumps(sorted(set(items)))
-
     return {
         "id": [not_empty, unicode_safe],
         "note": [ignore_missing, unicode_safe],
-        "sdi_classification": [ignore_missing, unicode_safe, _vocabulary("classification")],
-        "sdi_exemption_basis": [ignore_missing, _basis_list],
+        "sdi_classification": [ignore_missing, unicode_safe, _term_checker("classification")],
+        "sdi_exemption_basis": [ignore_missing, _term_list_checker("exemption_basis")],
         "sdi_consequence_test": [ignore_missing, unicode_safe],
     }
 

@@ -46,11 +46,8 @@ def _stored_extra(context, data, key: str):
     return pkg.extras.get(key) if pkg is not None else None
 
 
-@scheming_validator
-def satudata_vocabulary(field, schema):
-    """One term of the field's ``sdi_vocabulary``."""
-    name = field["sdi_vocabulary"]
-
+def _term_checker(name: str):
+    """One term of vocabulary ``name``."""
     def validator(value):
         if _empty(value):
             return value
@@ -64,11 +61,8 @@ def satudata_vocabulary(field, schema):
     return validator
 
 
-@scheming_validator
-def satudata_vocabulary_list(field, schema):
-    """Zero or more terms of the field's ``sdi_vocabulary``, stored as JSON."""
-    name = field["sdi_vocabulary"]
-
+def _term_list_checker(name: str):
+    """Zero or more terms of vocabulary ``name``, stored as a JSON list."""
     def validator(value):
         if _empty(value):
             return value
@@ -82,6 +76,18 @@ def satudata_vocabulary_list(field, schema):
         return json.dumps(sorted(set(items)))
 
     return validator
+
+
+@scheming_validator
+def satudata_vocabulary(field, schema):
+    """One term of the field's ``sdi_vocabulary``."""
+    return _term_checker(field["sdi_vocabulary"])
+
+
+@scheming_validator
+def satudata_vocabulary_list(field, schema):
+    """Zero or more terms of the field's ``sdi_vocabulary``, stored as JSON."""
+    return _term_list_checker(field["sdi_vocabulary"])
 
 
 def _as_list(value: Any) -> list[str]:

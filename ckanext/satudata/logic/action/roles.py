@@ -8,12 +8,6 @@ from ckanext.satudata import roles
 from ckanext.satudata.logic import schema
 
 
-def _validate(data_dict: DataDict, schema_fn, context: Context) -> DataDict:
-    data, errors = tk.navl_validate(data_dict, schema_fn(), context)
-    if errors:
-        raise tk.ValidationError(errors)
-    return data
-
 
 def _check_org_scope(data: DataDict) -> None:
     role, org = data["role"], data.get("organization")
@@ -44,7 +38,7 @@ def satudata_role_grant(context: Context, data_dict: DataDict) -> dict:
     :returns: the active grant
     """
     tk.check_access("satudata_role_grant", context, data_dict)
-    data = _validate(data_dict, schema.satudata_role_grant, context)
+    data = schema.validate(data_dict, schema.satudata_role_grant, context)
     _check_org_scope(data)
     grant = roles.grant(data["user"], data["role"], data.get("organization"),
                         by=context.get("user"), institution=data.get("institution"))
@@ -62,7 +56,7 @@ def satudata_role_revoke(context: Context, data_dict: DataDict) -> dict:
     :returns: ``{"revoked": n}``
     """
     tk.check_access("satudata_role_revoke", context, data_dict)
-    data = _validate(data_dict, schema.satudata_role_revoke, context)
+    data = schema.validate(data_dict, schema.satudata_role_revoke, context)
     _check_org_scope(data)
     rows = roles.revoke(data["user"], data["role"], data.get("organization"), by=context.get("user"))
     if not rows:
@@ -82,7 +76,7 @@ def satudata_role_list(context: Context, data_dict: DataDict) -> list[dict]:
     :returns: list of grants
     """
     tk.check_access("satudata_role_list", context, data_dict)
-    data = _validate(data_dict, schema.satudata_role_list, context)
+    data = schema.validate(data_dict, schema.satudata_role_list, context)
     filters = {"role": data.get("role"), "org_id": data.get("organization")}
     if data.get("user"):
         filters["user_id"] = data["user"]

@@ -10,9 +10,7 @@ from ckanext.satudata.logic import schema
 
 
 def _resource_id(context: Context, data_dict: DataDict) -> str:
-    data, errors = tk.navl_validate(data_dict, schema.satudata_resource_id(), context)
-    if errors:
-        raise tk.ValidationError(errors)
+    data = schema.validate(data_dict, schema.satudata_resource_id, context)
     res = model.Resource.get(data["resource_id"])
     if res is None or res.state != "active":
         raise tk.ObjectNotFound(tk._("Resource not found"))

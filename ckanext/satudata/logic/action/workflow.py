@@ -11,12 +11,6 @@ from ckanext.satudata.logic import schema
 from ckanext.satudata.model import DatasetEvent
 
 
-def _validate(data_dict: DataDict, schema_fn, context: Context) -> DataDict:
-    data, errors = tk.navl_validate(data_dict, schema_fn(), context)
-    if errors:
-        raise tk.ValidationError(errors)
-    return data
-
 
 def _show(pkg_id: str) -> dict:
     return tk.get_action("package_show")({"ignore_auth": True, "use_cache": False}, {"id": pkg_id})
@@ -35,7 +29,7 @@ def satudata_dataset_compliance(context: Context, data_dict: DataDict) -> dict:
     :returns: ``{"passed": bool, "principles": [{"principle", "label", "passed", "reasons"}]}``
     """
     tk.check_access("satudata_dataset_compliance", context, data_dict)
-    data = _validate(data_dict, schema.satudata_dataset_id, context)
+    data = schema.validate(data_dict, schema.satudata_dataset_id, context)
     return compliance.check(_show(data["id"]))
 
 
@@ -48,7 +42,7 @@ def satudata_dataset_submit(context: Context, data_dict: DataDict) -> dict:
     :param note: a note to the PPID (optional)
     """
     tk.check_access("satudata_dataset_submit", context, data_dict)
-    data = _validate(data_dict, schema.satudata_dataset_note, context)
+    data = schema.validate(data_dict, schema.satudata_dataset_note, context)
     pkg = transitions.lock_dataset(data["id"])
     pkg_dict = _show(pkg.id)
     errors = compliance.field_errors(pkg_dict)
@@ -77,7 +71,7 @@ def satudata_dataset_verify(context: Context, data_dict: DataDict) -> dict:
     :param sdi_consequence_test: the consequence test (text or link), for non-public data
     """
     tk.check_access("satudata_dataset_verify", context, data_dict)
-    data = _validate(data_dict, schema.satudata_dataset_verify, context)
+    data = schema.validate(data_dict, schema.satudata_dataset_verify, context)
     pkg = transitions.lock_dataset(data["id"])
     changes = {}
     for key in ("sdi_classification", "sdi_exemption_basis", "sdi_consequence_test"):
@@ -108,7 +102,7 @@ def satudata_dataset_reject(context: Context, data_dict: DataDict) -> dict:
     :param reason: why it is returned (required)
     """
     tk.check_access("satudata_dataset_reject", context, data_dict)
-    data = _validate(data_dict, schema.satudata_dataset_reason, context)
+    data = schema.validate(data_dict, schema.satudata_dataset_reason, context)
     pkg = transitions.lock_dataset(data["id"])
     event = transitions.apply(context, pkg, "reject", data["reason"])
     notices.dataset_event(event.id)
@@ -123,7 +117,7 @@ def satudata_dataset_publish(context: Context, data_dict: DataDict) -> dict:
     :param note: optional
     """
     tk.check_access("satudata_dataset_publish", context, data_dict)
-    data = _validate(data_dict, schema.satudata_dataset_note, context)
+    data = schema.validate(data_dict, schema.satudata_dataset_note, context)
     pkg = transitions.lock_dataset(data["id"])
     event = transitions.apply(context, pkg, "publish", data.get("note"))
     notices.dataset_event(event.id)
@@ -137,7 +131,7 @@ def satudata_dataset_unpublish(context: Context, data_dict: DataDict) -> dict:
     :param reason: required
     """
     tk.check_access("satudata_dataset_unpublish", context, data_dict)
-    data = _validate(data_dict, schema.satudata_dataset_reason, context)
+    data = schema.validate(data_dict, schema.satudata_dataset_reason, context)
     pkg = transitions.lock_dataset(data["id"])
     event = transitions.apply(context, pkg, "unpublish", data["reason"])
     return _result(pkg, event)
@@ -150,7 +144,7 @@ def satudata_dataset_history(context: Context, data_dict: DataDict) -> list[dict
     :param id: dataset id or name
     """
     tk.check_access("satudata_dataset_history", context, data_dict)
-    data = _validate(data_dict, schema.satudata_dataset_id, context)
+    data = schema.validate(data_dict, schema.satudata_dataset_id, context)
     pkg = model.Package.get(data["id"])
     if pkg is None:
         raise tk.ObjectNotFound(tk._("Dataset not found"))
