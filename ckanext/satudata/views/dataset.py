@@ -1,4 +1,4 @@
-"""The extension's pages: one Blueprint; request -> action -> template."""
+"""Dataset workflow pages: transition buttons and "Tugas saya"."""
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
