@@ -1,0 +1,128 @@
+"""Two transitions of one dataset at the same moment, on the real PostgreSQL.
+
+Each thread has its own database session (``model.Session`` is thread-local).
+A third connection holds the dataset row locked until both threads are waiting
+for it, so the two transactions really overlap; then exactly one may win.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import func, select, text
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+import ckan.tests.helpers as helpers
+
+from ckanext.satudata import workflow
+from ckanext.satudata.model import DatasetEvent
+
+pytestmark = pytest.mark.usefixtures("clean_db", "clean_index")
+
+# transition -> (steps before it, the actor's attribute on the portal, extra input)
+RACES = {
+    "submit": ((), "producer_a", {}),
+    "verify": (("submit",), "ppid_a", {}),
+    "reject": (("submit",), "ppid_a", {"reason": "Satuan belum benar"}),
+    "publish": (("submit", "verify"), "walidata", {}),
+}
+
+
+def _waiting_for_locks(conn) -> int:
+    """Backends blocked on a lock now (a new transaction: the view is a snapshot)."""
+    count = conn.execute(text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )).scalar_one()
+    conn.rollback()
+    return count
+
+
+def _race(user: str, calls: list[tuple[str, dict]], row_id: str) -> list:
+    """Run each ``(action, input)`` of ``calls`` in its own thread; the threads
+    start together and queue on the dataset's row lock before any may proceed."""
+    barrier = threading.Barrier(len(calls) + 1)
+    outcomes: list = [None] * len(calls)
+
+    def worker(slot: int) -> None:
+        action, data = calls[slot]
+        try:
+            barrier.wait(timeout=30)
+            outcomes[slot] = helpers.call_action(f"satudata_dataset_{action}",
+                                                 {"user": user, "ignore_auth": False}, **data)
+        except Exception as error:  # the outcome is what the test checks
+            outcomes[slot] = error
+        finally:
+            model.Session.remove()
+
+    threads = [threading.Thread(target=worker, args=(slot,)) for slot in range(len(calls))]
+    with model.meta.engine.connect() as holder, model.meta.engine.connect() as watcher:
+        holder.execute(text("SELECT id FROM package WHERE id = :id FOR UPDATE"), {"id": row_id})
+        for thread in threads:
+            thread.start()
+        barrier.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while _waiting_for_locks(watcher) < len(calls):
+            if time.monotonic() > deadline:
+                holder.rollback()
+                pytest.fail(f"the transitions never queued on the row lock: {outcomes}")
+            time.sleep(0.05)
+        holder.commit()
+    for thread in threads:
+        thread.join(timeout=60)
+        assert not thread.is_alive()
+    model.Session.remove()
+    return outcomes
+
+
+def _history(pkg_id: str) -> list[str]:
+    return [e["action"] for e in helpers.call_action("satudata_dataset_history", id=pkg_id)]
+
+
+def _events(pkg_id: str, action: str) -> int:
+    return model.Session.scalar(
+        select(func.count()).select_from(DatasetEvent)
+        .where(DatasetEvent.package_id == pkg_id, DatasetEvent.action == action))
+
+
+@pytest.mark.parametrize("action", sorted(RACES))
+def test_same_transition_twice_at_once_one_wins(portal, action):
+    before, actor, extra = RACES[action]
+    pkg = portal.walk(portal.dataset(name="ds"), *before)
+    model.Session.remove()
+
+    data = {"id": pkg["id"], **extra}
+    outcomes = _race(getattr(portal, actor)["name"], [(action, data), (action, data)], pkg["id"])
+
+    wins = [o for o in outcomes if isinstance(o, dict)]
+    conflicts = [o for o in outcomes if isinstance(o, tk.ValidationError)]
+    assert len(wins) == 1 and len(conflicts) == 1, outcomes
+    message = " ".join(conflicts[0].error_dict["sdi_status"])
+    assert wins[0]["sdi_status"] in ("submitted", "verified", "rejected", "published")
+    assert workflow.status_label(wins[0]["sdi_status"]) in message
+    assert _events(pkg["id"], action) == 1
+    assert helpers.call_action("package_show", id=pkg["id"])["sdi_status"] == wins[0]["sdi_status"]
+    assert _history(pkg["id"]) == ["create", *before, action]
+
+
+def test_verify_and_reject_at_once_serialise(portal):
+    """verify and reject race on a submitted dataset: the second one sees the
+    first one's result (a verified dataset may be returned; a returned one
+    cannot be verified)."""
+    pkg = portal.walk(portal.dataset(name="ds"), "submit")
+    model.Session.remove()
+
+    verify, reject = _race(portal.ppid_a["name"],
+                           [("verify", {"id": pkg["id"]}), ("reject", {"id": pkg["id"], "reason": "Data belum lengkap"})],
+                           pkg["id"])
+
+    assert isinstance(reject, dict), reject
+    assert helpers.call_action("package_show", id=pkg["id"])["sdi_status"] == "rejected"
+    if isinstance(verify, dict):
+        assert _history(pkg["id"]) == ["create", "submit", "verify", "reject"]
+    else:
+        assert isinstance(verify, tk.ValidationError), verify
+        assert workflow.status_label("rejected") in " ".join(verify.error_dict["sdi_status"])
+        assert _history(pkg["id"]) == ["create", "submit", "reject"]
