@@ -59,3 +59,15 @@ def satudata_history(pkg: dict[str, Any]) -> list[dict[str, Any]]:
         return tk.get_action("satudata_dataset_history")({}, {"id": pkg["id"]})
     except (tk.NotAuthorized, tk.ObjectNotFound):
         return []
+
+
+def satudata_validation_report(resource: dict[str, Any]) -> dict[str, Any] | None:
+    """The resource's validation report for its page (None when not shown)."""
+    from ckanext.satudata import validation_helpers
+    return validation_helpers.report(resource)
+
+
+def satudata_validation_badges(pkg: dict[str, Any]) -> list[dict[str, Any]]:
+    """Validation badges of the dataset's tabular resources (review panel)."""
+    from ckanext.satudata import validation_helpers
+    return validation_helpers.badges(pkg)

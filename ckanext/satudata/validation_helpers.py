@@ -1,0 +1,82 @@
+"""What the pages show of a validation: the report on the resource page and
+the badges on the dataset's review panel. Read-only; auth through the actions."""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+
+from ckanext.satudata import tabular, validation
+
+__all__ = ["status_label", "report", "badges", "REPORT_LIMIT"]
+
+REPORT_LIMIT = 100  # errors listed on the page; the rest are counted
+
+
+def status_label(status: str | None) -> str:
+    """Indonesian (or the request's language) label of a validation status."""
+    labels = {
+        "success": tk._("Valid"),
+        "failure": tk._("Not valid"),
+        "error": tk._("Validation could not run"),
+        "running": tk._("Being validated"),
+        "pending": tk._("Waiting for validation"),
+    }
+    return labels.get(status or "", tk._("Not validated yet"))
+
+
+def _error_for_display(error: dict[str, Any]) -> dict[str, Any]:
+    type_ = error.get("type") or "error"
+    return {
+        "type": type_,
+        "type_label": tk._(tabular.ERROR_TYPES.get(type_, tabular.ERROR_TYPES["error"])),
+        "row": error.get("row"),
+        "column": error.get("field") or error.get("column"),
+        "cell": error.get("cell"),
+        "message": error.get("message") or "",
+    }
+
+
+def report(resource: dict[str, Any], limit: int = REPORT_LIMIT) -> dict[str, Any] | None:
+    """The validation of a tabular resource for display, or None when the
+    resource is not tabular or the current user may not see its report."""
+    if not resource or not validation.is_tabular(resource):
+        return None
+    try:
+        row = tk.get_action("resource_validation_show")({}, {"resource_id": resource["id"]})
+    except tk.NotAuthorized:
+        return None
+    except tk.ObjectNotFound:
+        row = {"status": None}
+    data = row.get("report") or {}
+    errors = data.get("errors") or []
+    total = max(data.get("error_count") or 0, len(errors))
+    message = (row.get("error") or {}).get("message") if not errors else None
+    problem = tk._(message) if message else None  # stored messages in English; known ones translate
+    return {
+        "status": row["status"] or "none",
+        "label": status_label(row["status"]),
+        "timestamp": row.get("finished") or row.get("started") or row.get("created"),
+        "finished": bool(row.get("finished")),
+        "row_count": data.get("row_count"),
+        "error_count": total if errors else (1 if problem else 0),
+        "errors": [_error_for_display(e) for e in errors[:limit]],
+        "more": total - min(len(errors), limit),
+        "problem": problem,
+    }
+
+
+def badges(pkg: dict[str, Any]) -> list[dict[str, Any]]:
+    """One validation badge per tabular resource of the dataset, linking to its report."""
+    out = []
+    for res in pkg.get("resources") or []:
+        if not validation.is_tabular(res):
+            continue
+        status = res.get("validation_status")
+        out.append({
+            "name": res.get("name") or res["id"],
+            "status": status or "none",
+            "label": status_label(status),
+            "url": tk.h.url_for("resource.read", id=pkg["name"], resource_id=res["id"]) + "#satudata-validation",
+        })
+    return out
