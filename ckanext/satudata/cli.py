@@ -73,3 +73,18 @@ def demo_load():
 
     for line in demo.load():
         click.echo(line)
+
+
+@satudata.command("validation-requeue")
+@click.option("--older-than", type=int, metavar="SECONDS",
+              help="Age of a stuck validation (default: ckanext.satudata.validation.stale_after)")
+def validation_requeue(older_than):
+    """Re-queue validations left pending/running by a dead worker (run from cron)."""
+    from ckanext.satudata import validation
+
+    result = validation.mark_stale(older_than)
+    for resource_id in result["requeued"]:
+        click.echo(f"requeued {resource_id}")
+    for resource_id in result["given_up"]:
+        click.echo(f"gave up {resource_id} (error report)")
+    click.echo(f"{len(result['requeued'])} requeued, {len(result['given_up'])} given up")

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from ckanext.satudata.model import DataRequest, RequestDataset, ResourceValidation, utcnow
 
 __all__ = ["is_tabular", "needs_validation", "enqueue", "run", "table_schema_for", "report_for", "delete",
-           "mark_stale"]
+           "mark_stale", "INTERRUPTED"]
 
 log = logging.getLogger(__name__)
 
@@ -166,22 +166,88 @@ def delete(resource_id: str) -> bool:
     return True
 
 
-def mark_stale() -> list[str]:
-    """Re-queue validations left pending/running by a worker that died."""
+INTERRUPTED = "The validation was interrupted too many times (the worker stopped before it finished)"
+
+
+def mark_stale(older_than: int | None = None) -> dict[str, list[str]]:
+    """Re-queue validations left pending or running by a worker that died.
+
+    A report is stuck when it has been pending (since queued) or running (since
+    started) for more than ``older_than`` seconds (default
+    ``ckanext.satudata.validation.stale_after``) and its job is not alive: gone
+    from Redis, failed, stopped or canceled, or started by a worker whose process
+    is gone. After ``max_requeues`` re-queues it gets an error report instead,
+    so a file that kills the worker cannot loop forever.
+    Returns ``{"requeued": [resource ids], "given_up": [resource ids]}``.
+    """
     import datetime as dt
+    from sqlalchemy import func
+
+    if older_than is None:
+        older_than = tk.config.get("ckanext.satudata.validation.stale_after")
+    limit = utcnow() - dt.timedelta(seconds=older_than)
+    rows = model.Session.scalars(
+        select(ResourceValidation).join(model.Resource, model.Resource.id == ResourceValidation.resource_id)
+        .where(ResourceValidation.status.in_(("pending", "running")), model.Resource.state == "active",
+               func.coalesce(ResourceValidation.started, ResourceValidation.created) < limit)
+    ).all()
+    stuck = [(row.resource_id, (row.error or {}).get("requeued", 0)) for row in rows if not _job_alive(row.job_id)]
+    out: dict[str, list[str]] = {"requeued": [], "given_up": []}
+    for resource_id, requeued in stuck:
+        if requeued >= tk.config.get("ckanext.satudata.validation.max_requeues"):
+            _give_up(resource_id, requeued)
+            out["given_up"].append(resource_id)
+            continue
+        row = enqueue(resource_id)
+        row.error = {"requeued": requeued + 1}
+        model.repo.commit()
+        out["requeued"].append(resource_id)
+    return out
+
+
+def _give_up(resource_id: str, requeued: int) -> None:
+    row, res = _row(resource_id), model.Resource.get(resource_id)
+    row.status, row.finished = "error", utcnow()
+    row.error = {"message": INTERRUPTED, "requeued": requeued}
+    _set_status(res, "error", row.finished)
+    model.repo.commit()
+    search.rebuild(res.package_id)
+
+
+def _job_alive(job_id: str | None) -> bool:
+    """Queued, or started by a worker that still runs."""
     from ckan.lib import jobs as ckan_jobs
 
-    limit = utcnow() - dt.timedelta(seconds=tk.config.get("ckanext.satudata.validation.stale_after"))
-    rows = model.Session.scalars(select(ResourceValidation).where(
-        ResourceValidation.status.in_(("pending", "running")), ResourceValidation.created < limit)).all()
-    requeued = []
-    for row in rows:
+    if not job_id:
+        return False
+    try:
+        job = ckan_jobs.job_from_id(job_id)
+    except KeyError:
+        return False
+    status = job.get_status()
+    if status in ("queued", "deferred", "scheduled"):
+        return True
+    return status == "started" and _worker_alive(job.worker_name)
+
+
+def _worker_alive(worker_name: str | None) -> bool:
+    """The worker's Redis key lives while it heartbeats (every 30 s, 90 s TTL);
+    on this host its process is checked too, so a killed worker is seen at once."""
+    import socket
+    import rq
+    from ckan.lib.redis import connect_to_redis
+
+    if not worker_name:
+        return False
+    worker = rq.Worker.find_by_key(rq.Worker.redis_worker_namespace_prefix + worker_name,
+                                   connection=connect_to_redis())
+    if worker is None:
+        return False
+    if worker.hostname == socket.gethostname() and worker.pid:
         try:
-            job = ckan_jobs.job_from_id(row.job_id) if row.job_id else None
-        except KeyError:
-            job = None
-        if job is None or job.get_status() in ("failed", "stopped", "canceled"):
-            requeued.append(row.resource_id)
-    for resource_id in requeued:
-        enqueue(resource_id)
-    return requeued
+            os.kill(worker.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+    return True

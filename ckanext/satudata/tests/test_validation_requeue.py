@@ -1,0 +1,162 @@
+"""A worker killed in the middle of a validation: `ckan satudata validation-requeue`
+re-queues it and a fresh worker finishes it (real processes, real Redis)."""
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+import ckan.model as model
+import ckan.tests.helpers as helpers
+
+from ckanext.satudata import validation
+from ckanext.satudata.tests.conftest import upload
+
+pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "clean_queues")
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+CKAN = str(ROOT / ".venv" / "bin" / "ckan")
+CSV = b"kecamatan,tahun,jumlah\nJatinangor,2024,120\nWado,2024,80\n"
+SCHEMA = {"fields": [{"name": "kecamatan", "type": "string"}, {"name": "tahun", "type": "integer"},
+                     {"name": "jumlah", "type": "integer"}]}
+
+
+class _SlowThenFast(BaseHTTPRequestHandler):
+    """The first download trickles forever (the job hangs in it); later ones are quick."""
+
+    requests = 0
+    first_request = threading.Event()
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        cls = type(self)
+        cls.requests += 1
+        if cls.requests == 1:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/csv")
+            self.end_headers()
+            cls.first_request.set()
+            try:
+                self.wfile.write(CSV[:23])
+                for _ in range(600):
+                    self.wfile.write(b"W")
+                    self.wfile.flush()
+                    time.sleep(0.1)
+            except OSError:
+                pass  # the worker was killed
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/csv")
+        self.send_header("Content-Length", str(len(CSV)))
+        self.end_headers()
+        self.wfile.write(CSV)
+
+
+@pytest.fixture
+def csv_server():
+    handler = type("Handler", (_SlowThenFast,), {"requests": 0, "first_request": threading.Event()})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.handler = handler
+    server.url = f"http://127.0.0.1:{server.server_address[1]}/data.csv"
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def worker_ini(tmp_path):
+    """test.ini, allowing the loopback test server as a resource URL."""
+    path = tmp_path / "worker.ini"
+    path.write_text(f"[app:main]\nuse = config:{ROOT / 'test.ini'}\n"
+                    "ckanext.satudata.validation.allow_private_urls = true\n")
+    return str(path)
+
+
+def _ckan(ini, *args, timeout=120):
+    out = subprocess.run([CKAN, "-c", ini, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out.stdout
+
+
+def _row(resource_id):
+    model.Session.remove()
+    return validation.report_for(resource_id)
+
+
+def test_killed_worker_is_requeued_and_a_fresh_worker_validates(portal, csv_server, worker_ini, tmp_path):
+    pkg = portal.dataset(name="ds", resource=False)
+    res = helpers.call_action("resource_create", {"user": portal.producer_a["name"]}, package_id=pkg["id"],
+                              name="remote.csv", format="CSV", url=csv_server.url, schema=json.dumps(SCHEMA))
+    first_job = _row(res["id"]).job_id
+    assert "0 requeued" in _ckan(worker_ini, "satudata", "validation-requeue", "--older-than", "0")  # still queued
+
+    log = open(tmp_path / "worker.log", "w")
+    worker = subprocess.Popen([CKAN, "-c", worker_ini, "jobs", "worker"], cwd=ROOT, stdout=log, stderr=log,
+                              start_new_session=True)
+    try:
+        assert csv_server.handler.first_request.wait(120), (tmp_path / "worker.log").read_text()[-3000:]
+        assert _row(res["id"]).status == "running"
+        # the worker is alive: nothing to re-queue, even with no age limit
+        assert "0 requeued" in _ckan(worker_ini, "satudata", "validation-requeue", "--older-than", "0")
+        assert _row(res["id"]).status == "running"
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work horse
+        worker.wait()
+        log.close()
+    assert _row(res["id"]).status == "running"  # what a killed worker leaves behind
+
+    out = _ckan(worker_ini, "satudata", "validation-requeue", "--older-than", "0")
+    assert f"requeued {res['id']}" in out
+    row = _row(res["id"])
+    assert row.status == "pending" and row.job_id != first_job and row.error == {"requeued": 1}
+    assert helpers.call_action("resource_show", id=res["id"])["validation_status"] == "pending"
+
+    _ckan(worker_ini, "jobs", "worker", "--burst")
+    row = _row(res["id"])
+    assert row.status == "success", row.report
+    assert row.report["row_count"] == 2 and row.error is None
+    assert helpers.call_action("resource_show", id=res["id"])["validation_status"] == "success"
+    assert csv_server.handler.requests == 2
+
+
+def test_recent_stuck_validation_waits_for_the_configured_age(portal):
+    pkg = portal.dataset(name="ds", resource=False)
+    res = helpers.call_action("resource_create", {"user": portal.producer_a["name"]}, package_id=pkg["id"],
+                              name="data.csv", format="CSV", upload=upload(CSV, "data.csv"), url="")
+    row = _row(res["id"])
+    row.status, row.job_id = "running", "no-such-job"
+    model.repo.commit()
+    assert validation.mark_stale() == {"requeued": [], "given_up": []}  # younger than stale_after
+    assert validation.mark_stale(0) == {"requeued": [res["id"]], "given_up": []}
+
+
+@pytest.mark.ckan_config("ckanext.satudata.validation.max_requeues", 2)
+def test_a_validation_that_keeps_dying_gets_an_error_report(portal, app):
+    pkg = portal.dataset(name="ds", resource=False)
+    res = helpers.call_action("resource_create", {"user": portal.producer_a["name"]}, package_id=pkg["id"],
+                              name="data.csv", format="CSV", upload=upload(CSV, "data.csv"), url="")
+    for attempt in (1, 2):
+        row = _row(res["id"])
+        row.status, row.job_id = "running", "no-such-job"  # its worker died
+        model.repo.commit()
+        assert validation.mark_stale(0)["requeued"] == [res["id"]]
+        assert _row(res["id"]).error == {"requeued": attempt}
+    row = _row(res["id"])
+    row.status, row.job_id = "running", "no-such-job"
+    model.repo.commit()
+    assert validation.mark_stale(0) == {"requeued": [], "given_up": [res["id"]]}
+    row = _row(res["id"])
+    assert row.status == "error" and row.error["message"] == validation.INTERRUPTED
+    assert helpers.call_action("resource_show", id=res["id"])["validation_status"] == "error"
+    token = helpers.call_action("api_token_create", user=portal.producer_a["name"], name="t")["token"]
+    page = app.get(f"/dataset/ds/resource/{res['id']}", headers={"Authorization": token}).get_data(as_text=True)
+    assert "Galat" in page and "terputus" in page
