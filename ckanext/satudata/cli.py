@@ -66,6 +66,17 @@ def role_list(user, role_name, organization):
         click.echo(f"{g['user_name']}\t{g['role']}\t{g.get('organization_name') or '-'}\t{g['granted_at']}")
 
 
+@satudata.command("remind")
+def remind():
+    """Email whoever owns an overdue data-request step; once per step and day (run daily from cron)."""
+    from ckanext.satudata.datarequest import reminders
+
+    sent = reminders.remind()
+    for item in sent:
+        click.echo(f"reminded {', '.join(item['to'])}: request {item['request']} step {item['step']}")
+    click.echo(f"{len(sent)} reminders sent")
+
+
 @satudata.command("demo-load")
 def demo_load():
     """Load the Kabupaten Sumedang sample agencies, users and datasets (idempotent)."""

@@ -15,7 +15,7 @@ from werkzeug.datastructures import FileStorage
 
 from ckanext.satudata import validation, wilayah
 
-__all__ = ["PASSWORD", "USERS", "ORGANIZATIONS", "DATASETS", "load"]
+__all__ = ["PASSWORD", "USERS", "ORGANIZATIONS", "DATASETS", "load", "load_people"]
 
 PASSWORD = "Sumedang#2026"
 
@@ -223,6 +223,13 @@ def _walk(spec: dict, pkg_id: str) -> str:
 
 def load() -> Iterator[str]:
     """Create what is missing; yield one line per object for the console."""
+    yield from load_people()
+    for spec in DATASETS:
+        yield "dataset " + _ensure_dataset(spec)
+
+
+def load_people() -> Iterator[str]:
+    """The agencies and one user per SDI role (the tests use them too)."""
     for spec in USERS:
         if spec["name"] == "admin":
             yield "user " + _ensure_user(spec)
@@ -244,5 +251,3 @@ def load() -> Iterator[str]:
                 grant["institution"] = spec["institution"]
             tk.get_action("satudata_role_grant")(_site_ctx(), grant)
         yield f"user {login} ({spec.get('role') or (spec.get('member') or ('',))[0]})"
-    for spec in DATASETS:
-        yield "dataset " + _ensure_dataset(spec)

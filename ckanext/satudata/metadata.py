@@ -7,7 +7,7 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.satudata import vocab, wilayah
 
-__all__ = ["after_dataset_show", "walidata_contact"]
+__all__ = ["after_dataset_show", "walidata_contact", "dataset_field_names"]
 
 
 def walidata_contact() -> dict[str, str]:
@@ -15,6 +15,14 @@ def walidata_contact() -> dict[str, str]:
         "name": tk.config.get("ckanext.satudata.walidata_name"),
         "email": tk.config.get("ckanext.satudata.walidata_email"),
     }
+
+
+def dataset_field_names() -> set[str]:
+    """The fields of the SDI dataset schema (ckanext-scheming)."""
+    from ckanext.scheming.helpers import scheming_get_dataset_schema
+
+    schema = scheming_get_dataset_schema("dataset") or {}
+    return {f["field_name"] for f in schema.get("dataset_fields", [])}
 
 
 def after_dataset_show(pkg_dict: dict[str, Any]) -> None:

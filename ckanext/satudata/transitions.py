@@ -78,6 +78,8 @@ def apply(context: dict[str, Any], pkg: model.Package, action: str, note: str | 
     _activity(context, pkg, user.id if user else None,
               {"action": action, "from": status, "to": target, "note": note})
     sync_activity_labels(pkg)
+    from ckanext.satudata.datarequest import notices as request_notices, progress
+    request_events = progress.dataset_changed(pkg.id, user.id if user else None)
     try:
         search.rebuild(pkg.id)
         model.repo.commit()
@@ -85,4 +87,5 @@ def apply(context: dict[str, Any], pkg: model.Package, action: str, note: str | 
         model.Session.rollback()
         search.rebuild(pkg.id)
         raise
+    request_notices.enqueue(request_events)
     return event

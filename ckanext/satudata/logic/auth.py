@@ -176,3 +176,17 @@ def resource_validation_delete(context: Context, data_dict: DataDict) -> AuthRes
     if _is_producer(context.get("user"), pkg):
         return {"success": True}
     return _deny(tk._("Not authorized to delete this validation report"))
+
+
+# ------------------------------------------------------------ data requests
+
+# One module per concept: the request rules live in request_auth; tk.blanket
+# registers what __all__ names (this module's functions and those).
+import sys as _sys  # noqa: E402
+
+from ckan.authz import get_local_functions as _local_functions  # noqa: E402
+
+from ckanext.satudata.logic import request_auth as _request_auth  # noqa: E402
+from ckanext.satudata.logic.request_auth import *  # noqa: E402,F401,F403
+
+__all__ = [name for name, _f in _local_functions(_sys.modules[__name__])] + list(_request_auth.__all__)

@@ -309,12 +309,29 @@ def satudata_table_schema(value):
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def satudata_request_reference(value, context):
-    """``sdi_request_id`` must name an existing data request."""
+def satudata_request_reference(key, data, errors, context):
+    """``sdi_request_id`` names a data request this dataset may fulfil: sent to
+    the dataset's agency and not yet delivered (checked before anything is
+    written; the chained package_create/update then link it)."""
+    value = data.get(key)
     if _empty(value):
-        return value
-    from ckanext.satudata.model import DataRequest
+        return
+    import ckan.model as model
+    from ckanext.satudata.datarequest import progress
+    from ckanext.satudata.model import DataRequest, RequestDataset
 
-    if DataRequest.get(value) is None:
-        raise Invalid(tk._("Unknown data request %(id)s") % {"id": value})
-    return value
+    req = DataRequest.get(value)
+    if req is None:
+        errors[key].append(tk._("Unknown data request %(id)s") % {"id": value})
+        return
+    pkg = _stored_package(context, data)
+    if pkg is not None and model.Session.get(RequestDataset, (req.id, pkg.id)) is not None:
+        return
+    owner_org = data.get(("owner_org",))
+    org = model.Group.get(owner_org) if not _empty(owner_org) else (
+        model.Group.get(pkg.owner_org) if pkg is not None and pkg.owner_org else None)
+    if req.status != "sent":
+        errors[key].append(tk._(
+            "Datasets are linked to a request once it has been sent to the agencies and until it is delivered"))
+    elif org is None or org.id not in {g.id for g in progress.targets(req)}:
+        errors[key].append(tk._("The request was not sent to this dataset's agency"))

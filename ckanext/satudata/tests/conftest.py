@@ -1,10 +1,12 @@
 """Fixtures for the satudata tests: real PostgreSQL, Solr and Redis (test.ini)."""
 from __future__ import annotations
 
+import email
 import io
 import json
 
 import pytest
+from aiosmtpd.controller import Controller
 from werkzeug.datastructures import FileStorage
 
 import ckan.tests.factories as factories
@@ -112,3 +114,24 @@ class Portal:
 @pytest.fixture
 def portal(clean_db, clean_index):
     return Portal()
+
+
+class _Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        msg = email.message_from_bytes(envelope.content)
+        self.messages.append({"to": list(envelope.rcpt_tos), "subject": str(email.header.make_header(
+            email.header.decode_header(msg["Subject"]))).replace("\r\n", "").strip(), "body": msg.get_payload(decode=True).decode("utf-8")})
+        return "250 OK"
+
+
+@pytest.fixture
+def inbox():
+    """aiosmtpd on test.ini's smtp.server (127.0.0.1:8025)."""
+    handler = _Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=8025)
+    controller.start()
+    yield handler
+    controller.stop()

@@ -1,34 +1,10 @@
 """Workflow notices by email, through the job queue, to a real local SMTP server."""
-import email
-
 import pytest
-from aiosmtpd.controller import Controller
 
 import ckan.tests.helpers as helpers
 from ckan.lib import jobs
 
 pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "clean_queues")
-
-
-class _Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        msg = email.message_from_bytes(envelope.content)
-        self.messages.append({"to": list(envelope.rcpt_tos), "subject": str(email.header.make_header(
-            email.header.decode_header(msg["Subject"]))), "body": msg.get_payload(decode=True).decode("utf-8")})
-        return "250 OK"
-
-
-@pytest.fixture
-def inbox():
-    """aiosmtpd on test.ini's smtp.server (127.0.0.1:8025)."""
-    handler = _Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=8025)
-    controller.start()
-    yield handler
-    controller.stop()
 
 
 def _drain():

@@ -20,7 +20,21 @@ def package_create(up_func, context: Context, data_dict: DataDict):
         transitions.record_event(pkg, "create", None, "draft", _user_id(context), None)
         if not context.get("defer_commit"):
             model.repo.commit()
+        _link_request(context, pkg)
     return result
+
+
+def _link_request(context: Context, pkg: model.Package | None) -> None:
+    """Data request hook: link a dataset saved with ``sdi_request_id`` and
+    advance the requests it serves (issue 6)."""
+    if pkg is None:
+        return
+    from ckanext.satudata.datarequest import notices, progress
+    events = progress.dataset_saved(pkg.id, _user_id(context))
+    if context.get("defer_commit"):
+        return
+    model.repo.commit()
+    notices.enqueue(events)
 
 
 @tk.chained_action
@@ -50,6 +64,7 @@ def package_update(up_func, context: Context, data_dict: DataDict):
                                  tk._("Edited after publication: back to draft"))
         transitions.sync_activity_labels(pkg)
         model.repo.commit()
+    _link_request(context, model.Package.get(result["id"]))
     return result
 
 

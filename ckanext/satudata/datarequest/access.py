@@ -1,0 +1,105 @@
+"""Who sees a data request and who takes part in it.
+
+Full view: the requester, the Walidata (and sysadmins), the Pembina asked for
+a recommendation, and the members and PPIDs of the agencies it was sent to.
+Anybody else sees nothing, unless the Walidata marked the request public:
+then its title, status and public datasets only.
+"""
+from __future__ import annotations
+
+import ckan.model as model
+from ckan import authz
+from sqlalchemy import and_, exists, false, or_, select, true
+
+from ckanext.satudata import permissions, roles
+from ckanext.satudata.model import DataRequest, RequestAgency
+
+__all__ = ["user_of", "is_requester", "is_asked_pembina", "member_org_ids", "producer_org_ids",
+           "is_target_member", "is_target_producer", "can_see", "can_see_public", "visible_clause"]
+
+
+def user_of(user) -> model.User | None:
+    obj = roles.user_object(user)
+    return obj if obj is not None and obj.state == "active" else None
+
+
+def is_requester(user, req: DataRequest) -> bool:
+    obj = user_of(user)
+    return bool(obj and req.requester_id == obj.id)
+
+
+def was_asked(req: DataRequest) -> bool:
+    return bool((req.recommendation or {}).get("asked_at"))
+
+
+def is_asked_pembina(user, req: DataRequest) -> bool:
+    obj = user_of(user)
+    if obj is None or not was_asked(req) or not roles.has_role(obj, "pembina"):
+        return False
+    return req.pembina_id in (None, obj.id)
+
+
+def member_org_ids(user) -> set[str]:
+    """Organizations the user belongs to (any capacity) or is PPID of."""
+    obj = user_of(user)
+    if obj is None:
+        return set()
+    ids = set(model.Session.scalars(
+        select(model.Member.group_id).where(
+            model.Member.table_name == "user", model.Member.table_id == obj.id, model.Member.state == "active")
+    ).all())
+    ids |= {g.organization_id for g in roles.active_grants(obj.id, "ppid") if g.organization_id}
+    return ids
+
+
+def producer_org_ids(user) -> set[str]:
+    """Organizations where the user may create datasets (editor or admin)."""
+    obj = user_of(user)
+    if obj is None:
+        return set()
+    return {org_id for org_id in member_org_ids(obj)
+            if authz.has_user_permission_for_group_or_org(org_id, obj.name, "create_dataset")}
+
+
+def _target_ids(req: DataRequest) -> set[str]:
+    return set(model.Session.scalars(
+        select(RequestAgency.organization_id).where(RequestAgency.request_id == req.id)).all())
+
+
+def is_target_member(user, req: DataRequest) -> bool:
+    return bool(member_org_ids(user) & _target_ids(req))
+
+
+def is_target_producer(user, req: DataRequest, org_id: str | None = None) -> bool:
+    targets = _target_ids(req)
+    if org_id is not None:
+        targets &= {org_id}
+    return bool(producer_org_ids(user) & targets)
+
+
+def can_see(user, req: DataRequest) -> bool:
+    """The full request: description, timeline, comments, all linked datasets."""
+    return (permissions.is_walidata(user) or is_requester(user, req) or is_asked_pembina(user, req)
+            or is_target_member(user, req))
+
+
+def can_see_public(req: DataRequest) -> bool:
+    return bool(req.is_public)
+
+
+def visible_clause(user):
+    """The SQL condition matching the requests ``user`` may list."""
+    if permissions.is_walidata(user):
+        return true()
+    obj = user_of(user)
+    if obj is None:
+        return DataRequest.is_public.is_(True)
+    conditions = [DataRequest.is_public.is_(True), DataRequest.requester_id == obj.id]
+    if roles.has_role(obj, "pembina"):
+        conditions.append(and_(DataRequest.recommendation["asked_at"].isnot(None),
+                               or_(DataRequest.pembina_id.is_(None), DataRequest.pembina_id == obj.id)))
+    orgs = member_org_ids(obj)
+    if orgs:
+        conditions.append(exists().where(RequestAgency.request_id == DataRequest.id,
+                                         RequestAgency.organization_id.in_(orgs)))
+    return or_(*conditions) if conditions else false()

@@ -1,0 +1,143 @@
+"""Requests as dicts for the API and the pages."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import ckan.model as model
+from sqlalchemy import func, select
+
+from ckanext.satudata import permissions
+from ckanext.satudata.datarequest import access, progress, steps
+from ckanext.satudata.model import DataRequest, RequestAgency, RequestComment, RequestEvent, RequestFollower, utcnow
+
+__all__ = ["iso", "is_overdue", "request_dict", "public_dict", "list_rows", "timeline", "event_dict",
+           "comment_dict"]
+
+
+def iso(value) -> str | None:
+    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
+
+
+def is_overdue(req: DataRequest, now: dt.datetime | None = None) -> bool:
+    return req.status in steps.OPEN and req.step_due is not None and req.step_due < (now or utcnow())
+
+
+def _user_name(user_id: str | None) -> str | None:
+    user = model.User.get(user_id) if user_id else None
+    return user.name if user else None
+
+
+def _dataset_dict(pkg: model.Package) -> dict[str, Any]:
+    return {"id": pkg.id, "name": pkg.name, "title": pkg.title, "organization_id": pkg.owner_org,
+            "sdi_status": pkg.extras.get("sdi_status"), "sdi_classification": pkg.extras.get("sdi_classification"),
+            "private": pkg.private, "state": pkg.state}
+
+
+def public_dict(req: DataRequest) -> dict[str, Any]:
+    """What everybody sees of a request the Walidata made public."""
+    return {"id": req.id, "title": req.title, "status": req.status, "status_label": steps.status_label(req.status),
+            "is_public": True, "limited": True,
+            "datasets": [_dataset_dict(p) for p in progress.linked_packages(req) if permissions.is_public(p)]}
+
+
+def request_dict(req: DataRequest, user=None) -> dict[str, Any]:
+    """The whole request, for those who may see it."""
+    me = access.user_of(user)
+    readable = [p for p in progress.linked_packages(req)]
+    comments = model.Session.scalar(select(func.count()).select_from(RequestComment)
+                                     .where(RequestComment.request_id == req.id))
+    followers = model.Session.scalar(select(func.count()).select_from(RequestFollower)
+                                      .where(RequestFollower.request_id == req.id))
+    following = bool(me and model.Session.get(RequestFollower, (req.id, me.id)))
+    return {
+        "id": req.id, "title": req.title, "description": req.description, "purpose": req.purpose,
+        "needed_by": iso(req.needed_by),
+        "indicators": [i for i in (req.indicators or "").splitlines() if i],
+        "area_level": req.area_level, "years": req.years,
+        "requester_id": req.requester_id, "requester": _user_name(req.requester_id),
+        "status": req.status, "status_label": steps.status_label(req.status),
+        "step": req.step, "step_label": steps.step_label(req.step),
+        "step_actor": steps.ACTORS.get(req.step), "step_started": iso(req.step_started),
+        "step_due": iso(req.step_due), "overdue": is_overdue(req),
+        "is_public": req.is_public, "limited": False,
+        "pembina_id": req.pembina_id, "pembina": _user_name(req.pembina_id),
+        "recommendation": req.recommendation, "table_schema": req.table_schema,
+        "metadata_template": req.metadata_template,
+        "organizations": [{"id": g.id, "name": g.name, "title": g.title} for g in progress.targets(req)],
+        "datasets": [_dataset_dict(p) for p in readable],
+        "created": iso(req.created), "modified": iso(req.modified), "closed": iso(req.closed),
+        "close_reason": req.close_reason, "num_comments": comments, "num_followers": followers,
+        "am_following": following,
+    }
+
+
+def list_rows(requests: list[DataRequest], user) -> list[dict[str, Any]]:
+    """Light rows for listings: two queries for the whole page, whatever its size."""
+    ids = [r.id for r in requests]
+    agencies: dict[str, list[str]] = {}
+    if ids:
+        for request_id, name in model.Session.execute(
+                select(RequestAgency.request_id, model.Group.name)
+                .join(model.Group, model.Group.id == RequestAgency.organization_id)
+                .where(RequestAgency.request_id.in_(ids))):
+            agencies.setdefault(request_id, []).append(name)
+    requester_ids = {r.requester_id for r in requests if r.requester_id}
+    names = dict(model.Session.execute(
+        select(model.User.id, model.User.name).where(model.User.id.in_(requester_ids))).all()) if requester_ids else {}
+    now = utcnow()
+    walidata = permissions.is_walidata(user)
+    rows = []
+    for req in requests:
+        if not walidata and req.is_public and not access.can_see(user, req):
+            rows.append({"id": req.id, "title": req.title, "status": req.status,
+                         "status_label": steps.status_label(req.status), "limited": True})
+            continue
+        rows.append({
+            "id": req.id, "title": req.title, "status": req.status, "status_label": steps.status_label(req.status),
+            "step": req.step, "step_label": steps.step_label(req.step), "step_due": iso(req.step_due),
+            "overdue": is_overdue(req, now), "requester": names.get(req.requester_id),
+            "organizations": sorted(agencies.get(req.id, [])), "needed_by": iso(req.needed_by),
+            "created": iso(req.created), "is_public": req.is_public, "limited": False,
+        })
+    return rows
+
+
+def event_dict(event: RequestEvent) -> dict[str, Any]:
+    out = event.as_dict()
+    out["actor"] = _user_name(event.actor_id)
+    return out
+
+
+def comment_dict(comment: RequestComment) -> dict[str, Any]:
+    user = model.User.get(comment.user_id) if comment.user_id else None
+    return {"id": comment.id, "user": user.name if user else None,
+            "user_display_name": user.display_name if user else None,
+            "comment": comment.comment, "created": iso(comment.created)}
+
+
+def timeline(req: DataRequest) -> dict[str, Any]:
+    """Every step: actor, done at, due at, overdue or not; then every event."""
+    events = list(model.Session.scalars(
+        select(RequestEvent).where(RequestEvent.request_id == req.id).order_by(RequestEvent.created)).all())
+    done = {e.step: e for e in events if e.kind == "step"}
+    now = utcnow()
+    rows = []
+    for step in steps.STEPS:
+        role = steps.ACTORS[step]
+        row = {"step": step, "label": steps.step_label(step), "actor_role": role,
+               "actor_role_label": steps.actor_label(role)}
+        event = done.get(step)
+        if event is not None:
+            row.update(state="done", done_at=iso(event.created), done_by=_user_name(event.actor_id),
+                       due_at=iso(event.due), overdue=bool(event.due and event.created > event.due),
+                       note=event.note, skipped=bool((event.data or {}).get("not_needed")))
+        elif step == req.step and req.status in steps.OPEN:
+            row.update(state="current", done_at=None, done_by=None, due_at=iso(req.step_due),
+                       overdue=bool(req.step_due and req.step_due < now), note=None, skipped=False)
+        else:
+            row.update(state="pending", done_at=None, done_by=None, due_at=None, overdue=False, note=None,
+                       skipped=False)
+        rows.append(row)
+    return {"id": req.id, "status": req.status, "status_label": steps.status_label(req.status),
+            "step": req.step, "steps": rows, "events": [event_dict(e) for e in events]}

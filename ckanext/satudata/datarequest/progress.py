@@ -1,0 +1,174 @@
+"""Moving a request along its steps and tying datasets to it.
+
+Every change happens on the request row locked ``FOR UPDATE`` so two people
+acting at once queue up; the caller commits. Steps 6-10 are not called by
+anybody: they complete when the linked datasets reach the state the step
+stands for, whoever's action got them there.
+"""
+from __future__ import annotations
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from sqlalchemy import select
+
+from ckanext.satudata.datarequest import due, steps
+from ckanext.satudata.model import DataRequest, RequestAgency, RequestDataset, RequestEvent, utcnow
+
+__all__ = ["lock", "record", "complete_step", "start", "close", "targets", "linked_packages",
+           "link", "unlink", "advance", "dataset_changed", "requests_of_dataset"]
+
+# the dataset states that count as done for steps 8, 9 and 10
+_DONE_STATES = {8: ("submitted", "verified", "published"), 9: ("verified", "published"), 10: ("published",)}
+
+
+def lock(id_: str) -> DataRequest:
+    """The request row, locked until commit."""
+    req = model.Session.scalars(
+        select(DataRequest).where(DataRequest.id == id_).with_for_update()).first() if id_ else None
+    if req is None:
+        raise tk.ObjectNotFound(tk._("Data request not found"))
+    model.Session.refresh(req)
+    return req
+
+
+def record(req: DataRequest, kind: str, actor_id: str | None, note: str | None = None,
+           data: dict | None = None, step: int | None = None, due_at=None, at=None) -> RequestEvent:
+    event = RequestEvent(request_id=req.id, kind=kind, actor_id=actor_id, note=note, data=data, step=step,
+                         due=due_at, created=at or utcnow())
+    model.Session.add(event)
+    req.modified = event.created
+    return event
+
+
+def start(req: DataRequest, actor_id: str | None) -> RequestEvent:
+    """Step 1 is done by filing; step 2 is due from then."""
+    now = req.created or utcnow()
+    event = record(req, "step", actor_id, step=1, due_at=now, at=now)
+    req.step, req.step_started, req.step_due = 2, now, due.due_for_step(2, now)
+    return event
+
+
+def complete_step(req: DataRequest, step: int, actor_id: str | None, note: str | None = None,
+                  data: dict | None = None) -> RequestEvent:
+    """Record ``step`` as done now and start the next one with its due date."""
+    if req.step != step:
+        raise tk.ValidationError({"step": [tk._("The request is at step %(current)s, not %(step)s") % {
+            "current": req.step, "step": step}]})
+    now = utcnow()
+    event = record(req, "step", actor_id, note=note, data=data, step=step, due_at=req.step_due, at=now)
+    if step < 11:
+        req.step, req.step_started, req.step_due = step + 1, now, due.due_for_step(step + 1, now)
+    else:
+        req.step_due = None
+    return event
+
+
+def close(req: DataRequest, status: str, actor_id: str | None, reason: str | None) -> RequestEvent:
+    now = utcnow()
+    req.status, req.closed, req.close_reason, req.step_due = status, now, reason, None
+    return record(req, status, actor_id, note=reason, step=req.step, at=now)
+
+
+def targets(req: DataRequest) -> list[model.Group]:
+    ids = model.Session.scalars(
+        select(RequestAgency.organization_id).where(RequestAgency.request_id == req.id)).all()
+    groups = [model.Group.get(i) for i in ids]
+    return sorted((g for g in groups if g is not None), key=lambda g: g.title or g.name)
+
+
+def linked_packages(req: DataRequest, include_deleted: bool = False) -> list[model.Package]:
+    query = (select(model.Package).join(RequestDataset, RequestDataset.package_id == model.Package.id)
+             .where(RequestDataset.request_id == req.id).order_by(RequestDataset.created))
+    if not include_deleted:
+        query = query.where(model.Package.state == "active")
+    return list(model.Session.scalars(query).all())
+
+
+def requests_of_dataset(pkg_id: str) -> list[str]:
+    return list(model.Session.scalars(
+        select(RequestDataset.request_id).where(RequestDataset.package_id == pkg_id)).all())
+
+
+def check_linkable(req: DataRequest, pkg: model.Package, field: str = "dataset_id") -> None:
+    """Only a sent request takes datasets, and only from the agencies it was sent to."""
+    if req.status != "sent":
+        raise tk.ValidationError({field: [tk._(
+            "Datasets are linked to a request once it has been sent to the agencies and until it is delivered")]})
+    if "sdi_status" not in pkg.extras:
+        raise tk.ValidationError({field: [tk._("Only SDI datasets can fulfil a data request")]})
+    if pkg.owner_org not in {g.id for g in targets(req)}:
+        raise tk.ValidationError({field: [tk._("The request was not sent to this dataset's agency")]})
+
+
+def link(req: DataRequest, pkg: model.Package, actor_id: str | None) -> RequestEvent | None:
+    """Tie ``pkg`` to ``req`` (once); the caller has checked it may be."""
+    if model.Session.get(RequestDataset, (req.id, pkg.id)) is not None:
+        return None
+    model.Session.add(RequestDataset(request_id=req.id, package_id=pkg.id, linked_by=actor_id))
+    model.Session.flush()  # CKAN's session does not autoflush; advance() queries the links
+    return record(req, "link", actor_id, step=req.step,
+                  data={"dataset_id": pkg.id, "dataset_name": pkg.name, "dataset_title": pkg.title,
+                        "organization_id": pkg.owner_org})
+
+
+def unlink(req: DataRequest, pkg: model.Package, actor_id: str | None) -> RequestEvent:
+    row = model.Session.get(RequestDataset, (req.id, pkg.id))
+    if row is None:
+        raise tk.ValidationError({"dataset_id": [tk._("This dataset is not linked to the request")]})
+    model.Session.delete(row)
+    model.Session.flush()
+    return record(req, "unlink", actor_id, step=req.step,
+                  data={"dataset_id": pkg.id, "dataset_name": pkg.name, "dataset_title": pkg.title})
+
+
+def _step_condition(step: int, req: DataRequest, packages: list[model.Package]) -> bool:
+    if not packages:
+        return False
+    if step == 6:
+        return {g.id for g in targets(req)} <= {p.owner_org for p in packages}
+    if step == 7:
+        return all(any(r.state == "active" for r in p.resources_all) for p in packages)
+    return all((p.extras.get("sdi_status") or "draft") in _DONE_STATES[step] for p in packages)
+
+
+def advance(req: DataRequest, actor_id: str | None) -> list[RequestEvent]:
+    """Complete steps 6-10 as far as the linked datasets allow (a dataset that
+    is already published completes them all at once)."""
+    if req.status != "sent":
+        return []
+    events = []
+    packages = linked_packages(req)
+    while steps.FIRST_AUTOMATIC <= req.step <= steps.LAST_AUTOMATIC and _step_condition(req.step, req, packages):
+        events.append(complete_step(req, req.step, actor_id,
+                                    data={"datasets": [p.name for p in packages]}))
+    if req.step == 11 and req.status == "sent":
+        req.status = "delivered"
+    return events
+
+
+def dataset_changed(pkg_id: str, actor_id: str | None) -> list[RequestEvent]:
+    """A linked dataset moved (resource, submit, verify, publish): advance its requests."""
+    events = []
+    for request_id in requests_of_dataset(pkg_id):
+        req = lock(request_id)
+        events += advance(req, actor_id)
+    return events
+
+
+def dataset_saved(pkg_id: str, actor_id: str | None) -> list[RequestEvent]:
+    """The hook after a dataset is created or updated: a dataset saved with
+    ``sdi_request_id`` is linked to that request (the dataset validator has
+    already refused a request it may not fulfil), and every request it serves
+    advances as far as its datasets allow (a new resource completes step 7).
+    Returns the events to notify; the caller commits.
+    """
+    pkg = model.Package.get(pkg_id)
+    if pkg is None or "sdi_status" not in pkg.extras:
+        return []
+    events = []
+    request_id = pkg.extras.get("sdi_request_id")
+    if request_id and model.Session.get(RequestDataset, (request_id, pkg.id)) is None:
+        req = lock(request_id)
+        check_linkable(req, pkg, field="sdi_request_id")
+        events.append(link(req, pkg, actor_id))
+    return events + dataset_changed(pkg.id, actor_id)

@@ -1,0 +1,142 @@
+"""One data request walks all 11 SOP steps with the demo's role users, through
+the action API, with real SMTP (aiosmtpd) and a real job worker."""
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+import ckan.tests.helpers as helpers
+from ckan.lib import jobs
+
+from ckanext.satudata import demo
+from ckanext.satudata.datarequest import due
+from ckanext.satudata.tests.conftest import complete_metadata, upload
+
+pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "clean_queues")
+
+TABLE_SCHEMA = {"fields": [
+    {"name": "kecamatan", "type": "string"},
+    {"name": "tahun", "type": "integer"},
+    {"name": "jumlah", "type": "integer"},
+]}
+CSV = "kecamatan,tahun,jumlah\nJatinangor,2024,120\nTanjungsari,2024,98\n"
+
+
+def _call(action, user, **data):
+    return helpers.call_action(action, {"user": user, "ignore_auth": False}, **data)
+
+
+def _drain():
+    jobs.Worker().work(burst=True)
+
+
+def _mail(inbox):
+    """(recipient user name, subject) of what arrived, then forget it."""
+    out = sorted((m["to"][0].split("@")[0], m["subject"]) for m in inbox.messages)
+    inbox.messages.clear()
+    return out
+
+
+def _parse(value):
+    return dt.datetime.fromisoformat(value)
+
+
+@pytest.fixture
+def people():
+    list(demo.load_people())
+
+
+@pytest.mark.ckan_config("ckanext.satudata.notify", "true")
+def test_a_request_walks_all_eleven_steps(people, inbox):
+    # step 1: the Forum member files the need
+    req = _call("satudata_request_create", "forum", title="Jumlah penduduk per kecamatan",
+                description="Jumlah penduduk per kecamatan untuk RPJMD.", purpose="Perencanaan (Perbup 48/2021)",
+                needed_by=(dt.date.today() + dt.timedelta(days=90)).isoformat(),
+                indicators=["Jumlah penduduk"], area_level="kecamatan", years="2022-2024")
+    assert (req["status"], req["step"], req["requester"]) == ("submitted", 2, "forum")
+    _drain()
+    assert [to for to, _ in _mail(inbox)] == ["walidata"]
+
+    # step 2: the Walidata dispositions it to Disdukcapil
+    req = _call("satudata_request_dispose", "walidata", id=req["id"], organizations=["disdukcapil"],
+                note="Sesuai Arsitektur Data")
+    assert (req["status"], req["step"]) == ("dispositioned", 3)
+    assert [o["name"] for o in req["organizations"]] == ["disdukcapil"]
+    _drain()
+    assert [to for to, _ in _mail(inbox)] == ["forum"]
+
+    # step 3: asked, then the Pembina (BPS) recommends
+    _call("satudata_request_ask_recommendation", "walidata", id=req["id"], pembina="pembina")
+    _drain()
+    assert [to for to, _ in _mail(inbox)] == ["forum", "pembina"]
+    req = _call("satudata_request_recommend", "pembina", id=req["id"], number="B-123/32110/VS.300/2026",
+                date="2026-11-20", text="Gunakan data administrasi kependudukan (SIAK).")
+    assert (req["status"], req["step"]) == ("recommended", 4)
+    assert req["recommendation"]["number"] == "B-123/32110/VS.300/2026"
+    _drain()
+    assert [to for to, _ in _mail(inbox)] == ["forum", "walidata"]
+
+    # step 4: the standard dataset format
+    req = _call("satudata_request_set_format", "walidata", id=req["id"], table_schema=TABLE_SCHEMA,
+                metadata_template={"sdi_unit": "orang", "sdi_frequency": "tahunan"})
+    assert (req["status"], req["step"], req["table_schema"]) == ("format_defined", 5, TABLE_SCHEMA)
+
+    # step 5: sent to the agency
+    req = _call("satudata_request_send", "walidata", id=req["id"])
+    assert (req["status"], req["step"]) == ("sent", 6)
+    _drain()
+    assert [to for to, _ in _mail(inbox)] == ["forum", "forum", "produsen-disdukcapil"]
+
+    # steps 6-8: the producer creates the dataset for the request (linked by the hook)
+    pkg = _call("package_create", "produsen-disdukcapil", **complete_metadata(
+        name="penduduk-kecamatan", owner_org="disdukcapil", sdi_request_id=req["id"]))
+    req = _call("satudata_request_show", "forum", id=req["id"])
+    assert [d["name"] for d in req["datasets"]] == ["penduduk-kecamatan"]
+    assert req["step"] == 7  # step 6 (data collected) is done with the dataset
+    res = _call("resource_create", "produsen-disdukcapil", package_id=pkg["id"], name="penduduk.csv",
+                format="CSV", upload=upload(CSV, "penduduk.csv"), url="")
+    assert _call("satudata_request_show", "forum", id=req["id"])["step"] == 8
+    _drain()  # validation of the CSV and the notices so far
+    assert helpers.call_action("resource_validation_show", resource_id=res["id"])["status"] == "success"
+    _mail(inbox)
+    _call("satudata_dataset_submit", "produsen-disdukcapil", id=pkg["id"])
+    assert _call("satudata_request_show", "forum", id=req["id"])["step"] == 9
+
+    # step 9: the agency's PPID verifies; step 10: the Walidata publishes
+    _call("satudata_dataset_verify", "ppid-disdukcapil", id=pkg["id"])
+    req = _call("satudata_request_show", "forum", id=req["id"])
+    assert (req["status"], req["step"]) == ("sent", 10)
+    _drain()
+    mail = _mail(inbox)
+    assert ("forum", "[Permintaan Data] Jumlah penduduk per kecamatan: Langkah 9 selesai: Diverifikasi oleh PPID") in mail
+    _call("satudata_dataset_publish", "walidata", id=pkg["id"])
+    req = _call("satudata_request_show", "forum", id=req["id"])
+    assert (req["status"], req["step"]) == ("delivered", 11)
+    _drain()
+    assert "forum" in [to for to, _ in _mail(inbox)]
+
+    # step 11: the Forum member receives the data
+    req = _call("satudata_request_receive", "forum", id=req["id"], note="Diterima, terima kasih.")
+    assert (req["status"], req["closed"] is not None) == ("received", True)
+    _drain()
+    assert [to for to, _ in _mail(inbox)] == ["walidata"]
+
+    # the timeline: each step's actor, done time and due date from the one before
+    timeline = _call("satudata_request_timeline", "forum", id=req["id"])
+    steps = timeline["steps"]
+    assert [s["state"] for s in steps] == ["done"] * 11
+    assert [s["done_by"] for s in steps] == [
+        "forum", "walidata", "pembina", "walidata", "walidata", "produsen-disdukcapil", "produsen-disdukcapil",
+        "produsen-disdukcapil", "ppid-disdukcapil", "walidata", "forum"]
+    assert steps[0]["due_at"] == steps[0]["done_at"]
+    for before, step in zip(steps, steps[1:]):
+        expected = due.add(_parse(before["done_at"]), due.parse(tk.config[f"ckanext.satudata.due.step{step['step']}"]))
+        assert _parse(step["due_at"]) == expected, step
+        assert step["overdue"] is False
+    assert _parse(steps[0]["done_at"]) <= _parse(steps[-1]["done_at"])
+    assert all(_parse(a["done_at"]) <= _parse(b["done_at"]) for a, b in zip(steps, steps[1:]))
+    # step 9 counts working days: never due on a weekend or a holiday (local calendar)
+    local = _parse(steps[8]["due_at"]).replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo("Asia/Jakarta"))
+    assert due.is_working_day(local.date())
