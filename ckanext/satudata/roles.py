@@ -6,14 +6,26 @@ agency. The producer is the agency's editor or admin as CKAN has it.
 from __future__ import annotations
 
 import ckan.model as model
+import ckan.plugins.toolkit as tk
 from sqlalchemy import select
 
 from ckanext.satudata.model import RoleGrant, utcnow
 
-__all__ = ["ROLES", "ORG_ROLES", "user_object", "has_role", "active_grants", "grant", "revoke", "users_with_role"]
+__all__ = ["ROLES", "ORG_ROLES", "role_label", "user_object", "has_role", "active_grants", "grant", "revoke", "users_with_role"]
 
 ROLES = ("walidata", "pembina", "forum", "ppid")
 ORG_ROLES = ("ppid",)
+
+
+def role_label(role: str) -> str:
+    """The role's name as people know it, translated."""
+    labels = {
+        "walidata": tk._("Walidata"),
+        "pembina": tk._("Pembina Data"),
+        "forum": tk._("Forum Satu Data"),
+        "ppid": tk._("PPID"),
+    }
+    return labels.get(role, role)
 
 
 def user_object(user) -> model.User | None:

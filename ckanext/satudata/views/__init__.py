@@ -1,4 +1,5 @@
 """The extension's pages: one Blueprint per concept, collected by tk.blanket.blueprints."""
 from ckanext.satudata.views.dataset import satudata
+from ckanext.satudata.views.roles import satudata_roles
 
-__all__ = ["satudata"]
+__all__ = ["satudata", "satudata_roles"]

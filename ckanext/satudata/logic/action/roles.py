@@ -12,9 +12,11 @@ from ckanext.satudata.logic import schema
 def _check_org_scope(data: DataDict) -> None:
     role, org = data["role"], data.get("organization")
     if role in roles.ORG_ROLES and not org:
-        raise tk.ValidationError({"organization": [tk._("The %(role)s role belongs to one agency: give the organization") % {"role": role}]})
+        raise tk.ValidationError({"organization": [tk._("The %(role)s role belongs to one agency: give the organization") % {"role": roles.role_label(role)}]})
     if role not in roles.ORG_ROLES and org:
-        raise tk.ValidationError({"organization": [tk._("The %(role)s role is portal-wide: leave the organization out") % {"role": role}]})
+        raise tk.ValidationError({"organization": [tk._("The %(role)s role is portal-wide: leave the organization out") % {"role": roles.role_label(role)}]})
+    if data.get("institution") and role != "pembina":
+        raise tk.ValidationError({"institution": [tk._("Only the %(role)s role names an institution") % {"role": roles.role_label("pembina")}]})
 
 
 def _grant_dict(grant) -> dict:
@@ -25,6 +27,7 @@ def _grant_dict(grant) -> dict:
         import ckan.model as model
         org = model.Group.get(grant.organization_id)
         out["organization_name"] = org.name if org else None
+        out["organization_title"] = org.title if org else None
     return out
 
 

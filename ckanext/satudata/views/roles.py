@@ -1,0 +1,99 @@
+"""The sysadmin's page for SDI roles: list, grant and revoke through the role actions."""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from flask import Blueprint
+
+from ckanext.satudata import roles
+
+__all__ = ["satudata_roles"]
+
+satudata_roles = Blueprint("satudata_roles", __name__, url_prefix="/ckan-admin/satudata/roles")
+
+_GRANT_FIELDS = ("user", "role", "organization", "institution")
+_REVOKE_FIELDS = ("user", "role", "organization")
+
+
+def _refused():
+    if not tk.current_user.is_authenticated:
+        return tk.abort(401, tk._("Log in as a sysadmin to manage SDI roles"))
+    return tk.abort(403, tk._("Only a sysadmin can manage SDI roles"))
+
+
+def _form(fields: tuple[str, ...]) -> dict[str, str]:
+    """The posted fields, trimmed; empty ones left out."""
+    values = {name: tk.request.form.get(name, "").strip() for name in fields}
+    return {name: value for name, value in values.items() if value}
+
+
+def _field_labels() -> dict[str, str]:
+    return {"user": tk._("User"), "role": tk._("SDI role"), "organization": tk._("Organization"),
+            "institution": tk._("Institution")}
+
+
+def _flash_errors(error: tk.ValidationError) -> None:
+    labels = _field_labels()
+    messages = []
+    for field, errors in (error.error_dict or {}).items():
+        text = "; ".join(errors) if isinstance(errors, list) else str(errors)
+        messages.append(f"{labels.get(field, field)}: {text}")
+    tk.h.flash_error(" · ".join(messages))
+
+
+def _page(data: dict[str, Any] | None = None, errors: dict | None = None):
+    try:
+        tk.check_access("satudata_role_grant", {}, {})
+        grants = tk.get_action("satudata_role_list")({}, {})
+    except tk.NotAuthorized:
+        return _refused()
+    organizations = tk.get_action("organization_list_for_user")({}, {"permission": "read"})
+    return tk.render("satudata/roles/index.html", {
+        "grants": grants,
+        "organizations": sorted(organizations, key=lambda o: o["display_name"].lower()),
+        "role_options": [{"value": role, "text": roles.role_label(role)} for role in roles.ROLES],
+        "role_labels": {role: roles.role_label(role) for role in roles.ROLES},
+        "data": data or {},
+        "errors": errors or {},
+    })
+
+
+@satudata_roles.route("/")
+def index():
+    """Active grants and the grant form."""
+    return _page()
+
+
+@satudata_roles.route("/grant", methods=["POST"])
+def grant():
+    """Grant a role from the form; on bad input the form comes back with its errors."""
+    data = _form(_GRANT_FIELDS)
+    try:
+        result = tk.get_action("satudata_role_grant")({}, data)
+    except tk.NotAuthorized:
+        return _refused()
+    except tk.ValidationError as error:
+        _flash_errors(error)
+        return _page(data, error.error_dict)
+    tk.h.flash_success(tk._("%(role)s granted to %(user)s") % {
+        "role": roles.role_label(result["role"]), "user": result["user_name"]})
+    return tk.redirect_to("satudata_roles.index")
+
+
+@satudata_roles.route("/revoke", methods=["POST"])
+def revoke():
+    """Revoke one grant (its user, role and organization come from the row's form)."""
+    data = _form(_REVOKE_FIELDS)
+    try:
+        tk.get_action("satudata_role_revoke")({}, data)
+    except tk.NotAuthorized:
+        return _refused()
+    except tk.ValidationError as error:
+        _flash_errors(error)
+    except tk.ObjectNotFound as error:
+        tk.h.flash_error(str(error) or tk._("The user does not hold that role"))
+    else:
+        tk.h.flash_success(tk._("%(role)s revoked from %(user)s") % {
+            "role": roles.role_label(data.get("role", "")), "user": data.get("user", "")})
+    return tk.redirect_to("satudata_roles.index")
