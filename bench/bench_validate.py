@@ -10,9 +10,19 @@ and prints wall time and peak RSS of each plus the engine/CLI ratios.
 Peak RSS comes from os.wait4() on each child, so one measurement cannot
 leak into the other (RUSAGE_CHILDREN keeps the maximum over all children).
 
-Usage: .venv/bin/python bench/bench_validate.py [--rows N] [--repeat N] [--keep]
-``measure_engine(csv_path, schema_path)`` and ``measure_cli(...)`` are
-reusable (e.g. by a CKAN-job variant of this benchmark).
+With ``--job INI`` it also validates the file **in the job**, on real services:
+it creates an organization, a dataset and a CSV resource with the file
+uploaded (``resource_create``, which queues the validation) in that CKAN
+database, runs ``ckan jobs worker --burst`` as a child on a queue of its own,
+and reports the job's time (RQ started -> ended), the worker's wall time
+(with CKAN start-up) and the worker's peak RSS (worker and work horse), then
+purges what it created. Use the test database and hold the tests' lock:
+
+  flock .var/pytest.lock .venv/bin/python bench/bench_validate.py --job test.ini --repeat 3
+
+Usage: .venv/bin/python bench/bench_validate.py [--rows N] [--repeat N] [--keep] [--job INI]
+``measure_engine(csv_path, schema_path)``, ``measure_cli(...)`` and
+``JobBench`` are reusable.
 """
 from __future__ import annotations
 
@@ -142,6 +152,101 @@ def measure_cli(csv_path, schema_path) -> dict:
     return result
 
 
+_BENCH_QUEUE = "satudata-bench"
+
+# CKAN work of the job variant, in short-lived children: the bench process stays
+# small, because Linux carries a parent's peak RSS into its children's ru_maxrss.
+_CKAN_CHILD = """
+import json, sys, uuid
+from pathlib import Path
+from ckan.cli import load_config
+from ckan.config.middleware import make_app
+ini, step, arg = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+app = make_app(load_config(ini))._wsgi_app
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.lib import jobs
+from ckanext.satudata import validation
+with app.test_request_context():
+    user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    context = lambda: {"user": user, "ignore_auth": True}
+    out = {}
+    if step == "create":  # organization, dataset, resource: its creation queues the validation
+        from werkzeug.datastructures import FileStorage
+        from ckanext.satudata.tests.conftest import complete_metadata
+        suffix = uuid.uuid4().hex[:8]
+        org = tk.get_action("organization_create")(context(), {"name": "bench-org-" + suffix})
+        pkg = tk.get_action("package_create")(context(), complete_metadata(
+            name="bench-validasi-" + suffix, owner_org=org["id"]))
+        csv_path = Path(arg["csv"])
+        with open(csv_path, "rb") as data:
+            res = tk.get_action("resource_create")(context(), {
+                "package_id": pkg["id"], "name": csv_path.name, "format": "CSV", "url": "",
+                "schema": Path(arg["schema"]).read_text(encoding="utf-8"),
+                "upload": FileStorage(data, filename=csv_path.name, content_type="text/csv")})
+        out = {"org_id": org["id"], "package_id": pkg["id"], "resource_id": res["id"]}
+    elif step == "enqueue":
+        validation.enqueue(arg["resource_id"])
+    elif step == "report":
+        row = validation.report_for(arg["resource_id"])
+        job = jobs.job_from_id(row.job_id)
+        report = row.report or {}
+        out = {"job_seconds": round((job.ended_at - job.started_at).total_seconds(), 3),
+               "validate_seconds": (report.get("stats") or {}).get("seconds"), "status": row.status,
+               "row_count": report.get("row_count"), "error_count": report.get("error_count")}
+    elif step == "purge":  # the rows, the index entry and the uploaded file
+        import os
+        from ckan.lib import uploader
+        validation.delete(arg["resource_id"])
+        path = uploader.get_resource_uploader({"id": arg["resource_id"], "url_type": "upload"}).get_path(
+            arg["resource_id"])
+        if os.path.exists(path):
+            os.remove(path)
+        tk.get_action("dataset_purge")(context(), {"id": arg["package_id"]})
+        tk.get_action("organization_purge")(context(), {"id": arg["org_id"]})
+print(json.dumps(out))
+"""
+
+
+class JobBench:
+    """The validation job on a real CKAN: a resource with the file uploaded,
+    validated by a ``ckan jobs worker --burst`` child per measure()."""
+
+    def __init__(self, ini: Path, csv_path: Path, schema_path: Path, workdir: Path):
+        # the same configuration, with validation jobs on a queue of their own
+        self.ini = workdir / "bench.ini"
+        self.ini.write_text(f"[app:main]\nuse = config:{ini.resolve()}\n"
+                            f"ckanext.satudata.validation.queue = {_BENCH_QUEUE}\n", encoding="utf-8")
+        self.csv_path, self.schema_path = csv_path, schema_path
+        self.ids: dict = {}
+
+    def _ckan(self, step: str, **arg) -> dict:
+        result = _run([sys.executable, "-c", _CKAN_CHILD, str(self.ini), step, json.dumps(arg)], cwd=ROOT)
+        if result["exit_code"] != 0:
+            raise RuntimeError(f"CKAN step {step} failed: {result['stderr']}")
+        return json.loads(result["stdout"].strip().splitlines()[-1])
+
+    def create(self) -> None:
+        self.ids = self._ckan("create", csv=str(self.csv_path), schema=str(self.schema_path))
+
+    def measure(self, first: bool) -> dict:
+        """Run one queued validation in a burst worker; time, peak RSS and the report."""
+        if not first:
+            self._ckan("enqueue", resource_id=self.ids["resource_id"])
+        ckan = Path(sys.executable).with_name("ckan")
+        result = _run([str(ckan), "-c", str(self.ini), "jobs", "worker", "--burst", _BENCH_QUEUE], cwd=ROOT)
+        if result["exit_code"] != 0:
+            raise RuntimeError(f"worker failed: {result['stderr']}")
+        result.pop("stdout")
+        result.pop("stderr")
+        result.update(self._ckan("report", resource_id=self.ids["resource_id"]))
+        return result
+
+    def purge(self) -> None:
+        if self.ids:
+            self._ckan("purge", **self.ids)
+
+
 def _median(runs: list[dict]) -> dict:
     return sorted(runs, key=lambda run: run["wall_seconds"])[len(runs) // 2]
 
@@ -152,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1,
                         help="alternate N runs of each and report the median (noisy hosts)")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument("--job", type=Path, metavar="INI",
+                        help="also validate in the job, on the CKAN of this config (e.g. test.ini)")
     args = parser.parse_args(argv)
 
     directory = Path(tempfile.mkdtemp(prefix="satudata-bench-"))
@@ -159,14 +266,26 @@ def main(argv: list[str] | None = None) -> int:
         csv_path, schema_path = generate(directory, args.rows)
         size_mb = csv_path.stat().st_size / 1e6
         print(f"data: {args.rows:,} rows, {size_mb:.1f} MB ({csv_path})")
-        engines, clis = [], []
-        for _ in range(max(1, args.repeat)):
-            engines.append(measure_engine(csv_path, schema_path))
-            clis.append(measure_cli(csv_path, schema_path))
+        job_bench = None
+        if args.job:
+            job_bench = JobBench(args.job, csv_path, schema_path, directory)
+            job_bench.create()
+        engines, clis, jobs = [], [], []
+        try:
+            for i in range(max(1, args.repeat)):
+                engines.append(measure_engine(csv_path, schema_path))
+                clis.append(measure_cli(csv_path, schema_path))
+                if job_bench:
+                    jobs.append(job_bench.measure(first=i == 0))
+        finally:
+            if job_bench:
+                job_bench.purge()
         engine, cli = _median(engines), _median(clis)
         if args.repeat > 1:
             print("engine wall runs:", [run["wall_seconds"] for run in engines])
             print("cli wall runs:   ", [run["wall_seconds"] for run in clis])
+            if jobs:
+                print("job runs (s):    ", [run["job_seconds"] for run in jobs])
         print(f"engine: {engine['wall_seconds']:.2f} s wall, {engine['cpu_seconds']:.2f} s CPU "
               f"(validate_file {engine['validate_seconds']:.2f} s), "
               f"peak RSS {engine['max_rss_mb']:.1f} MB, status={engine['status']}, "
@@ -177,6 +296,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ratio engine/cli: wall {engine['wall_seconds'] / cli['wall_seconds']:.2f}, "
               f"CPU {engine['cpu_seconds'] / cli['cpu_seconds']:.2f}, "
               f"peak RSS {engine['max_rss_mb'] / cli['max_rss_mb']:.2f}")
+        if jobs:
+            job = sorted(jobs, key=lambda run: run["job_seconds"])[len(jobs) // 2]
+            print(f"job:    {job['job_seconds']:.2f} s in the job (RQ started->ended; validate_file "
+                  f"{job['validate_seconds']:.2f} s), worker process {job['wall_seconds']:.2f} s wall "
+                  f"with CKAN start-up, {job['cpu_seconds']:.2f} s CPU, peak RSS {job['max_rss_mb']:.1f} MB "
+                  f"(worker + work horse), status={job['status']}, rows={job['row_count']}, "
+                  f"errors={job['error_count']}")
+            print(f"ratio job/cli: job time {job['job_seconds'] / cli['wall_seconds']:.2f}, "
+                  f"worker process wall {job['wall_seconds'] / cli['wall_seconds']:.2f}, "
+                  f"peak RSS {job['max_rss_mb'] / cli['max_rss_mb']:.2f}")
     finally:
         if args.keep:
             print(f"kept {directory}")
