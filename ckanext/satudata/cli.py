@@ -1,10 +1,10 @@
 """``ckan satudata ...`` commands; thin wrappers around actions and modules."""
 from __future__ import annotations
 
-import json
-
 import click
 import ckan.plugins.toolkit as tk
+
+from ckanext.satudata import roles
 
 __all__ = ["satudata"]
 
@@ -24,46 +24,55 @@ def role():
     """Grant, revoke and list SDI roles."""
 
 
+def _role_call(action: str, data: dict):
+    """Call a role action as the site user; bad input ends the command with its messages."""
+    try:
+        return tk.get_action(action)(_site_user_context(), {k: v for k, v in data.items() if v})
+    except tk.ValidationError as error:
+        lines = [f"{field}: {'; '.join(msgs) if isinstance(msgs, list) else msgs}"
+                 for field, msgs in (error.error_dict or {}).items()]
+        raise click.ClickException("\n".join(lines) or str(error))
+    except tk.ObjectNotFound as error:
+        raise click.ClickException(str(error) or "not found")
+
+
+_ROLE_CHOICE = click.Choice(roles.ROLES)
+
+
 @role.command("grant")
 @click.argument("user")
-@click.argument("role_name", metavar="ROLE")
+@click.argument("role_name", metavar="ROLE", type=_ROLE_CHOICE)
 @click.option("--organization", "-o", help="The agency, for the ppid role")
 @click.option("--institution", help="For pembina: BPS, BIG, ...")
 def role_grant(user, role_name, organization, institution):
     """Grant ROLE (walidata, pembina, forum, ppid) to USER."""
-    data = {"user": user, "role": role_name, "organization": organization, "institution": institution}
-    try:
-        grant = tk.get_action("satudata_role_grant")(_site_user_context(), {k: v for k, v in data.items() if v})
-    except tk.ValidationError as e:
-        raise click.ClickException(json.dumps(e.error_dict, ensure_ascii=False))
+    grant = _role_call("satudata_role_grant", {"user": user, "role": role_name, "organization": organization,
+                                               "institution": institution})
     click.echo(f"granted {grant['role']} to {grant['user_name']}"
-               + (f" for {grant['organization_name']}" if grant.get("organization_name") else ""))
+               + (f" for {grant['organization_name']}" if grant.get("organization_name") else "")
+               + (f" ({grant['institution']})" if grant.get("institution") else ""))
 
 
 @role.command("revoke")
 @click.argument("user")
-@click.argument("role_name", metavar="ROLE")
-@click.option("--organization", "-o")
+@click.argument("role_name", metavar="ROLE", type=_ROLE_CHOICE)
+@click.option("--organization", "-o", help="The agency, for the ppid role")
 def role_revoke(user, role_name, organization):
     """Revoke ROLE from USER."""
-    data = {"user": user, "role": role_name, "organization": organization}
-    try:
-        tk.get_action("satudata_role_revoke")(_site_user_context(), {k: v for k, v in data.items() if v})
-    except (tk.ValidationError, tk.ObjectNotFound) as e:
-        raise click.ClickException(str(getattr(e, "error_dict", e)))
-    click.echo(f"revoked {role_name} from {user}")
+    _role_call("satudata_role_revoke", {"user": user, "role": role_name, "organization": organization})
+    click.echo(f"revoked {role_name} from {user}" + (f" for {organization}" if organization else ""))
 
 
 @role.command("list")
 @click.option("--user")
-@click.option("--role", "role_name")
+@click.option("--role", "role_name", type=_ROLE_CHOICE)
 @click.option("--organization", "-o")
 def role_list(user, role_name, organization):
-    """List active SDI role grants."""
-    data = {"user": user, "role": role_name, "organization": organization}
-    grants = tk.get_action("satudata_role_list")(_site_user_context(), {k: v for k, v in data.items() if v})
+    """List active SDI role grants: user, role, organization, institution, granted at."""
+    grants = _role_call("satudata_role_list", {"user": user, "role": role_name, "organization": organization})
     for g in grants:
-        click.echo(f"{g['user_name']}\t{g['role']}\t{g.get('organization_name') or '-'}\t{g['granted_at']}")
+        click.echo("\t".join([g["user_name"], g["role"], g.get("organization_name") or "-",
+                              g.get("institution") or "-", g["granted_at"]]))
 
 
 @satudata.command("remind")
