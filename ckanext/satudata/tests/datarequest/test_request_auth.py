@@ -1,0 +1,118 @@
+"""Every request action × every role: the allowed succeed, the others get NotAuthorized."""
+import pytest
+
+import ckan.plugins.toolkit as tk
+import ckan.tests.helpers as helpers
+
+from ckanext.satudata.tests.datarequest.conftest import call
+
+pytestmark = [pytest.mark.usefixtures("clean_db", "clean_index"),
+              pytest.mark.ckan_config("ckanext.satudata.requests_per_day", "1000")]
+
+ROLES = ("anonymous", "plain", "forum", "forum2", "producer_a", "producer_b", "ppid_a", "ppid_b", "pembina",
+         "walidata", "sysadmin")
+
+
+def _user(portal, role):
+    return None if role == "anonymous" else getattr(portal, role)
+
+
+def _dataset_of_a(portal, requests, req):
+    return portal.dataset(name=f"ds-{req['id'][:8]}", resource=False)
+
+
+# action -> (the state the request must be in, extra parameters builder, roles allowed)
+CASES = {
+    "satudata_request_show": ("sent", None, {"forum", "producer_a", "ppid_a", "pembina", "walidata", "sysadmin"}),
+    "satudata_request_timeline": ("sent", None, {"forum", "producer_a", "ppid_a", "pembina", "walidata", "sysadmin"}),
+    "satudata_request_comment_list": ("sent", None, {"forum", "producer_a", "ppid_a", "pembina", "walidata",
+                                                     "sysadmin"}),
+    "satudata_request_comment_create": ("sent", lambda p, r, q: {"comment": "Kapan selesai?"},
+                                        {"forum", "producer_a", "ppid_a", "pembina", "walidata", "sysadmin"}),
+    "satudata_request_follow": ("sent", None, {"forum", "producer_a", "ppid_a", "pembina", "walidata", "sysadmin"}),
+    "satudata_request_update": ("submitted", lambda p, r, q: {"title": "Baru", "description": "d", "purpose": "p"},
+                                {"forum", "walidata", "sysadmin"}),
+    "satudata_request_patch": ("submitted", lambda p, r, q: {"title": "Baru"}, {"forum", "walidata", "sysadmin"}),
+    "satudata_request_dispose": ("submitted", lambda p, r, q: {"organizations": ["agency-a"]},
+                                 {"walidata", "sysadmin"}),
+    "satudata_request_ask_recommendation": ("dispositioned", None, {"walidata", "sysadmin"}),
+    "satudata_request_recommend": ("awaiting_recommendation",
+                                   lambda p, r, q: {"number": "B-9", "date": "2026-11-01", "text": "Survei"},
+                                   {"pembina", "sysadmin"}),
+    "satudata_request_set_format": ("recommended",
+                                    lambda p, r, q: {"table_schema": {"fields": [{"name": "a", "type": "string"}]}},
+                                    {"walidata", "sysadmin"}),
+    "satudata_request_send": ("format_defined", None, {"walidata", "sysadmin"}),
+    "satudata_request_link_dataset": ("sent", lambda p, r, q: {"dataset_id": _dataset_of_a(p, r, q)["id"]},
+                                      {"producer_a", "walidata", "sysadmin"}),
+    "satudata_request_reject": ("submitted", lambda p, r, q: {"reason": "Bukan data sektoral"},
+                                {"walidata", "sysadmin"}),
+    "satudata_request_cancel": ("submitted", lambda p, r, q: {"reason": "Tidak jadi"},
+                                {"forum", "walidata", "sysadmin"}),
+}
+
+
+@pytest.mark.parametrize("action", sorted(CASES))
+def test_action_by_role(portal, requests, action):
+    state, params, allowed = CASES[action]
+    for role in ROLES:
+        req = requests.new(upto=state)
+        data = {"id": req["id"], **(params(portal, requests, req) if params else {})}
+        if role in allowed:
+            call(action, _user(portal, role), **data)
+        else:
+            with pytest.raises(tk.NotAuthorized):
+                call(action, _user(portal, role), **data)
+
+
+def test_create_by_role(portal, requests):
+    allowed = {"forum", "forum2", "walidata", "sysadmin"}
+    for role in ROLES:
+        data = {"title": f"Permintaan {role}", "description": "d", "purpose": "p"}
+        if role in allowed:
+            assert call("satudata_request_create", _user(portal, role), **data)["status"] == "submitted"
+        else:
+            with pytest.raises(tk.NotAuthorized):
+                call("satudata_request_create", _user(portal, role), **data)
+
+
+def test_receive_only_by_the_requester_once_delivered(portal, requests):
+    req = requests.new(upto="sent")
+    pkg = portal.walk(portal.dataset(name="ds"), "submit", "verify")
+    call("satudata_request_link_dataset", portal.producer_a, id=req["id"], dataset_id=pkg["id"])
+    portal.walk(pkg, "publish")
+    for role in ROLES:
+        if role in ("forum", "sysadmin"):
+            continue
+        with pytest.raises(tk.NotAuthorized):
+            call("satudata_request_receive", _user(portal, role), id=req["id"])
+    assert call("satudata_request_receive", portal.forum, id=req["id"])["status"] == "received"
+
+
+def test_requester_edits_only_until_disposition_and_walidata_may_mark_not_needed(portal, requests):
+    req = requests.new(upto="dispositioned")
+    with pytest.raises(tk.NotAuthorized):
+        call("satudata_request_patch", portal.forum, id=req["id"], title="Diubah")
+    assert call("satudata_request_patch", portal.walidata, id=req["id"], title="Diubah")["title"] == "Diubah"
+    with pytest.raises(tk.NotAuthorized):  # a Pembina not asked cannot answer
+        call("satudata_request_recommend", portal.pembina, id=req["id"], number="1", date="2026-01-01", text="x")
+    with pytest.raises(tk.NotAuthorized):  # the Walidata does not give recommendations, only skips them
+        call("satudata_request_recommend", portal.walidata, id=req["id"], number="1", date="2026-01-01", text="x")
+    req = call("satudata_request_recommend", portal.walidata, id=req["id"], not_needed=True,
+               reason="Data administrasi, bukan survei")
+    assert (req["status"], req["recommendation"]["not_needed"]) == ("recommended", True)
+    step3 = call("satudata_request_timeline", portal.walidata, id=req["id"])["steps"][2]
+    assert (step3["state"], step3["skipped"], step3["done_by"]) == ("done", True, "walidata")
+
+
+def test_http_status_codes(portal, requests, app):
+    req = requests.new(upto="submitted")
+    token = helpers.call_action("api_token_create", user=portal.producer_a["name"], name="t")["token"]
+    app.post("/api/3/action/satudata_request_dispose", json={"id": req["id"], "organizations": ["agency-a"]},
+             headers={"Authorization": token}, status=403)
+    token = helpers.call_action("api_token_create", user=portal.walidata["name"], name="t")["token"]
+    res = app.post("/api/3/action/satudata_request_dispose", json={"id": req["id"], "organizations": ["nope"]},
+                   headers={"Authorization": token}, status=409)
+    assert res.json["error"]["organizations"] == ["Perangkat daerah tidak dikenal: nope"]
+    app.get("/api/3/action/satudata_request_show", query_string={"id": req["id"]}, status=403)
+    app.get("/api/3/action/satudata_request_show", query_string={"id": "no-such-request"}, status=404)
