@@ -71,3 +71,26 @@ def satudata_validation_badges(pkg: dict[str, Any]) -> list[dict[str, Any]]:
     """Validation badges of the dataset's tabular resources (review panel)."""
     from ckanext.satudata import validation_helpers
     return validation_helpers.badges(pkg)
+
+
+def satudata_request_actions(req: dict[str, Any]) -> set[str]:
+    """The data request forms the current user may use now (datarequest/template_helpers.py)."""
+    from ckanext.satudata.datarequest import template_helpers
+    return template_helpers.allowed_actions(req)
+
+
+def satudata_request_may_unlink(req: dict[str, Any], dataset_id: str) -> bool:
+    from ckanext.satudata.datarequest import template_helpers
+    return template_helpers.may_unlink(req, dataset_id)
+
+
+def satudata_request_producer_orgs(req: dict[str, Any]) -> list[str]:
+    """Target agencies of the request where the current user may create datasets."""
+    from ckanext.satudata.datarequest import template_helpers
+    return template_helpers.producer_org_ids(req)
+
+
+def satudata_request_dataset_url(req: dict[str, Any], org_id: str) -> str:
+    """/dataset/new pre-filled for the request (its id and metadata template)."""
+    from ckanext.satudata.datarequest import template_helpers
+    return template_helpers.new_dataset_url(req, org_id)

@@ -1,5 +1,6 @@
 """The extension's pages: one Blueprint per concept, collected by tk.blanket.blueprints."""
 from ckanext.satudata.views.dataset import satudata
+from ckanext.satudata.views.request import satudata_request
 from ckanext.satudata.views.roles import satudata_roles
 
-__all__ = ["satudata", "satudata_roles"]
+__all__ = ["satudata", "satudata_request", "satudata_roles"]

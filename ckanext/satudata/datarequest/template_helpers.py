@@ -1,0 +1,90 @@
+"""What the data request pages ask of templates: the forms a user may use now
+and the "create dataset for this request" link. Auth decides; this module
+only adds the statuses in which each action is possible at all."""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+
+from ckanext.satudata.datarequest import steps
+
+__all__ = ["ACTION_STATUSES", "allowed_actions", "may_unlink", "producer_org_ids", "new_dataset_url", "field_label"]
+
+# action -> statuses in which it can succeed (mirrors logic/action/request.py)
+ACTION_STATUSES = {
+    "dispose": ("submitted", "dispositioned", "awaiting_recommendation", "recommended", "format_defined"),
+    "ask_recommendation": ("dispositioned", "awaiting_recommendation"),
+    "recommend": ("awaiting_recommendation",),
+    "not_needed": ("dispositioned", "awaiting_recommendation"),
+    "set_format": ("recommended", "format_defined"),
+    "send": ("format_defined",),
+    "link_dataset": ("sent",),
+    "unlink_dataset": ("sent",),
+    "receive": ("delivered",),
+    "reject": steps.OPEN,
+    "cancel": steps.OPEN,
+    "comment_create": steps.STATUSES,
+}
+
+
+def _may(action: str, data: dict[str, Any]) -> bool:
+    try:
+        tk.check_access(f"satudata_request_{action}", {"user": tk.current_user.name}, data)
+        return True
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        return False
+
+
+def producer_org_ids(req: dict[str, Any]) -> list[str]:
+    """The request's target agencies in which the current user may create datasets."""
+    return [org["id"] for org in req.get("organizations") or []
+            if tk.h.check_access("package_create", {"owner_org": org["id"]})]
+
+
+def allowed_actions(req: dict[str, Any]) -> set[str]:
+    """The forms of the request page the current user may use now."""
+    if req.get("limited") or not tk.current_user.is_authenticated:
+        return set()
+    status = req["status"]
+    allowed = set()
+    for action, statuses in ACTION_STATUSES.items():
+        if status not in statuses or action in ("not_needed", "link_dataset", "unlink_dataset"):
+            continue
+        if _may(action, {"id": req["id"]}):
+            allowed.add(action)
+    if status in ACTION_STATUSES["not_needed"] and _may("recommend", {"id": req["id"], "not_needed": True}):
+        allowed.add("not_needed")
+    if status in ACTION_STATUSES["link_dataset"] and (
+            _may("dispose", {"id": req["id"]}) or producer_org_ids(req)):
+        allowed.add("link_dataset")
+    allowed.add("unfollow" if req.get("am_following") else "follow")
+    return allowed
+
+
+def may_unlink(req: dict[str, Any], dataset_id: str) -> bool:
+    return req["status"] in ACTION_STATUSES["unlink_dataset"] and _may(
+        "unlink_dataset", {"id": req["id"], "dataset_id": dataset_id})
+
+
+def new_dataset_url(req: dict[str, Any], org_id: str) -> str:
+    """/dataset/new for the agency, carrying the request id and pre-filled from
+    the request's metadata template (CKAN's new-dataset form reads query args)."""
+    args = {key: value for key, value in (req.get("metadata_template") or {}).items()
+            if key not in ("owner_org", "sdi_request_id", "id", "name")}
+    return tk.h.url_for("dataset.new", owner_org=org_id, sdi_request_id=req["id"], **args)
+
+
+def field_label(field: str) -> str:
+    """The label of an input of the request forms (for error messages)."""
+    labels = {
+        "title": tk._("Title"), "description": tk._("Description"), "purpose": tk._("Purpose and legal basis"),
+        "needed_by": tk._("Needed by"), "indicators": tk._("Indicators"), "area_level": tk._("Area level"),
+        "years": tk._("Years"), "organizations": tk._("Agencies"), "pembina": tk._("Pembina Data"),
+        "number": tk._("Recommendation number"), "date": tk._("Recommendation date"),
+        "text": tk._("Recommendation"), "reason": tk._("Reason"), "table_schema": tk._("Table Schema"),
+        "metadata_template": tk._("Metadata template"), "dataset_id": tk._("Dataset"),
+        "comment": tk._("Comment"), "note": tk._("Note"), "status": tk._("Status"), "id": tk._("Data request"),
+        "requester": tk._("Requester"),
+    }
+    return labels.get(field, field)

@@ -1,0 +1,201 @@
+"""The data request pages over HTTP with the demo's role users: who sees which
+page and form, in Indonesian (English under /en/), errors per field, no 500s."""
+import datetime as dt
+
+import pytest
+
+import ckan.model as model
+import ckan.tests.helpers as helpers
+
+from ckanext.satudata import demo
+from ckanext.satudata.model import DataRequest
+
+pytestmark = pytest.mark.usefixtures("clean_db", "clean_index")
+
+TABLE_SCHEMA = {"fields": [{"name": "kecamatan", "type": "string"}, {"name": "jumlah", "type": "integer"}]}
+
+
+@pytest.fixture
+def people():
+    list(demo.load_people())
+
+
+def _auth(name):
+    token = helpers.call_action("api_token_create", user=name, name="pages")["token"]
+    return {"Authorization": token}
+
+
+def _call(action, user, **data):
+    return helpers.call_action(action, {"user": user, "ignore_auth": False}, **data)
+
+
+def _file(title="Jumlah penduduk per kecamatan"):
+    return _call("satudata_request_create", "forum", title=title, description="Untuk RPJMD.",
+                 purpose="Perencanaan (Perbup 48/2021)", area_level="kecamatan", years="2022-2024")
+
+
+def _sent(title="Jumlah penduduk per kecamatan"):
+    req = _file(title)
+    _call("satudata_request_dispose", "walidata", id=req["id"], organizations=["disdukcapil"])
+    _call("satudata_request_recommend", "walidata", id=req["id"], not_needed=True, reason="Data administrasi")
+    _call("satudata_request_set_format", "walidata", id=req["id"], table_schema=TABLE_SCHEMA,
+          metadata_template={"sdi_unit": "orang", "sdi_frequency": "tahunan"})
+    return _call("satudata_request_send", "walidata", id=req["id"])
+
+
+def _text(response):
+    return response.get_data(as_text=True)
+
+
+def test_pages_render_for_their_roles_in_indonesian(people, app):
+    req = _file()
+    forum = _auth("forum")
+    page = _text(app.get("/permintaan", headers=forum))
+    assert "Permintaan Data" in page and "Jumlah penduduk per kecamatan" in page and "Baru" in page
+    assert "Ajukan permintaan data" in page
+    page = _text(app.get("/permintaan/saya", headers=forum))
+    assert "Permintaan saya" in page and f"/permintaan/{req['id']}" in page
+    page = _text(app.get("/permintaan/baru", headers=forum))
+    assert "Tujuan penggunaan dan dasar hukum" in page and "Kecamatan" in page and "Desa/Kelurahan" in page
+    page = _text(app.get(f"/permintaan/{req['id']}", headers=forum))
+    assert page.count('class="satudata-step ') == 11
+    assert 'data-step="2" data-state="current"' in page and "Kebutuhan data diajukan" in page
+    assert 'data-form="dispose"' not in page and 'data-form="cancel"' in page
+    page = _text(app.get(f"/permintaan/{req['id']}", headers=_auth("walidata")))
+    assert 'data-form="dispose"' in page and 'data-form="reject"' in page and "Dinas Kependudukan dan Pencatatan Sipil" in page
+    page = _text(app.get("/en/permintaan/baru", headers=forum))
+    assert "File a data request" in page and "Purpose and legal basis" in page
+
+
+def test_wrong_roles_get_403_or_404(people, app):
+    req = _file()
+    app.get("/permintaan/kotak-masuk", headers=_auth("forum"), status=403)
+    app.get("/permintaan/kotak-masuk", status=401)
+    app.get("/permintaan/baru", headers=_auth("produsen-dinkes"), status=403)
+    app.get("/permintaan/saya", status=401)
+    # a request the user may not see is not found, not forbidden
+    app.get(f"/permintaan/{req['id']}", headers=_auth("produsen-dinkes"), status=404)
+    app.get(f"/permintaan/{req['id']}", status=404)
+    app.get("/permintaan/no-such-request", headers=_auth("walidata"), status=404)
+    app.post(f"/permintaan/{req['id']}/dispose", data={"organizations": "disdukcapil"},
+             headers=_auth("forum"), status=403)
+    app.post("/permintaan/no-such-request/dispose", data={"organizations": "disdukcapil"},
+             headers=_auth("walidata"), status=404)
+    app.get("/permintaan/instansi/no-such-agency", headers=_auth("walidata"), status=404)
+    assert "Jumlah penduduk" not in _text(app.get("/permintaan", headers=_auth("produsen-dinkes")))
+
+
+def test_a_public_request_shows_others_only_title_status_and_public_datasets(people, app):
+    req = _file()
+    _call("satudata_request_patch", "walidata", id=req["id"], is_public=True)
+    page = _text(app.get(f"/permintaan/{req['id']}", headers=_auth("produsen-dinkes")))
+    assert "Jumlah penduduk per kecamatan" in page and 'data-request-status="submitted"' in page
+    assert "Untuk RPJMD." not in page and "satudata-step " not in page and 'data-form=' not in page
+
+
+def test_the_form_files_a_request(people, app):
+    response = app.post("/permintaan/baru", headers=_auth("forum"), follow_redirects=True, data={
+        "title": "Angka partisipasi sekolah", "description": "APS per kecamatan", "purpose": "RPJMD",
+        "needed_by": (dt.date.today() + dt.timedelta(days=60)).isoformat(),
+        "indicators": "APS 7-12\nAPS 13-15", "area_level": "kecamatan", "years": "2021-2024"})
+    page = _text(response)
+    assert "Permintaan data Anda telah diajukan" in page
+    assert "Angka partisipasi sekolah" in page and "APS 13-15" in page
+    req = _call("satudata_request_list", "forum", requester="forum")["results"][0]
+    assert req["title"] == "Angka partisipasi sekolah"
+    full = _call("satudata_request_show", "forum", id=req["id"])
+    assert (full["indicators"], full["area_level"], full["years"]) == (["APS 7-12", "APS 13-15"], "kecamatan",
+                                                                       "2021-2024")
+
+
+def test_bad_input_on_the_form_shows_the_field_errors(people, app):
+    response = app.post("/permintaan/baru", headers=_auth("forum"), data={
+        "title": "", "description": "x", "purpose": "y", "years": "tahun lalu", "needed_by": "2001-01-01",
+        "area_level": "benua"})
+    assert response.status_code == 200
+    page = _text(response)
+    assert "Tahun ditulis seperti 2020-2024 atau 2021, 2023" in page
+    assert "error-block" in page and 'id="field-title"' in page
+    assert "Wajib diisi" in page  # the empty title
+    assert 'value="tahun lalu"' in page  # the input is kept
+    assert _call("satudata_request_list", "walidata")["count"] == 0
+
+
+def test_step_forms_call_the_actions_and_flash(people, app):
+    req = _file()
+    walidata = _auth("walidata")
+    page = _text(app.post(f"/permintaan/{req['id']}/dispose", headers=walidata, follow_redirects=True,
+                          data={"organizations": ["no-such-agency"]}))
+    assert "Perangkat daerah tidak dikenal: no-such-agency" in page
+    page = _text(app.post(f"/permintaan/{req['id']}/dispose", headers=walidata, follow_redirects=True,
+                          data={"organizations": ["disdukcapil", "dinas-kesehatan"], "note": "Sesuai arsitektur"}))
+    assert "Permintaan telah didisposisikan ke perangkat daerah" in page
+    assert _call("satudata_request_show", "walidata", id=req["id"])["status"] == "dispositioned"
+    app.post(f"/permintaan/{req['id']}/ask_recommendation", headers=walidata, data={"pembina": "pembina"})
+    page = _text(app.get(f"/permintaan/{req['id']}", headers=_auth("pembina")))
+    assert 'data-form="recommend"' in page and 'data-form="dispose"' not in page
+    page = _text(app.post(f"/permintaan/{req['id']}/recommend", headers=_auth("pembina"), follow_redirects=True,
+                          data={"number": "B-1/32110/2026"}))
+    assert "Wajib diisi" in page  # date and text missing
+    app.post(f"/permintaan/{req['id']}/recommend", headers=_auth("pembina"),
+             data={"number": "B-1/32110/2026", "date": "2026-11-20", "text": "Gunakan SIAK"})
+    page = _text(app.post(f"/permintaan/{req['id']}/set_format", headers=walidata, follow_redirects=True,
+                          data={"table_schema": '{"fields": [{"name": "x", "type": "bogus"}]}'}))
+    assert "Table Schema tidak valid" in page
+    app.post(f"/permintaan/{req['id']}/set_format", headers=walidata,
+             data={"table_schema": '{"fields": [{"name": "kecamatan", "type": "string"}]}',
+                   "metadata_template": '{"sdi_unit": "orang"}'})
+    page = _text(app.post(f"/permintaan/{req['id']}/comment", headers=_auth("forum"), follow_redirects=True,
+                          data={"comment": "Mohon disegerakan"}))
+    assert "Mohon disegerakan" in page and "Komentar Anda telah ditambahkan" in page
+    page = _text(app.post(f"/permintaan/{req['id']}/follow", headers=_auth("pembina"), follow_redirects=True))
+    assert 'data-action="unfollow"' in page
+    page = _text(app.get(f"/permintaan/{req['id']}", headers=walidata))
+    assert "B-1/32110/2026" in page and "<code>kecamatan</code>" in page and 'data-form="send"' in page
+    assert [s["state"] for s in _call("satudata_request_timeline", "forum", id=req["id"])["steps"]][:5] == [
+        "done", "done", "done", "done", "current"]
+
+
+def test_the_inbox_lists_new_overdue_and_waiting_requests(people, app):
+    fresh = _file("Permintaan baru masuk")
+    late = _file("Permintaan yang terlambat")
+    _call("satudata_request_dispose", "walidata", id=late["id"], organizations=["disdukcapil"])
+    waiting = _file("Permintaan menunggu rekomendasi")
+    _call("satudata_request_dispose", "walidata", id=waiting["id"], organizations=["disdukcapil"])
+    _call("satudata_request_ask_recommendation", "walidata", id=waiting["id"])
+    row = model.Session.get(DataRequest, late["id"])
+    row.step_due = dt.datetime.utcnow() - dt.timedelta(days=3)
+    model.repo.commit()
+    page = _text(app.get("/permintaan/kotak-masuk", headers=_auth("walidata")))
+    sections = {key: page.split(f'data-section="{key}"')[1].split("</section>")[0]
+                for key in ("new", "overdue", "awaiting_recommendation")}
+    assert fresh["title"] in sections["new"] and late["title"] not in sections["new"]
+    assert late["title"] in sections["overdue"] and "Terlambat" in sections["overdue"]
+    assert fresh["title"] not in sections["overdue"]
+    assert waiting["title"] in sections["awaiting_recommendation"]
+    page = _text(app.get("/permintaan?overdue=true", headers=_auth("walidata")))
+    assert late["title"] in page and fresh["title"] not in page
+
+
+def test_the_agency_list_prefills_a_dataset_for_the_request(people, app):
+    req = _sent()
+    producer = _auth("produsen-disdukcapil")
+    page = _text(app.get("/permintaan/instansi/disdukcapil", headers=producer))
+    assert "Buat dataset untuk permintaan ini" in page and "kecamatan, jumlah" in page
+    org_id = helpers.call_action("organization_show", id="disdukcapil")["id"]
+    link = page.split('data-action="create-dataset" href="')[1].split('"')[0].replace("&amp;", "&")
+    assert f"sdi_request_id={req['id']}" in link and f"owner_org={org_id}" in link and "sdi_unit=orang" in link
+    form = _text(app.get(link, headers=producer))
+    assert f'name="sdi_request_id" value="{req["id"]}"' in form
+    assert 'value="orang"' in form and "Dataset ini memenuhi permintaan data" in form
+    # another agency's producer sees the request nowhere and gets no button
+    page = _text(app.get("/permintaan/instansi/disdukcapil", headers=_auth("produsen-dinkes")))
+    assert "Buat dataset untuk permintaan ini" not in page and req["title"] not in page
+    # the request page offers the same button to the producer
+    page = _text(app.get(f"/permintaan/{req['id']}", headers=producer))
+    assert 'data-action="create-dataset"' in page and 'data-form="link_dataset"' in page
+
+
+def test_header_links_to_the_requests(people, app):
+    page = _text(app.get("/dataset/", headers=_auth("produsen-dinkes")))
+    assert 'href="/permintaan"' in page and "Permintaan Data" in page

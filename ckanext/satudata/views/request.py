@@ -1,0 +1,232 @@
+"""Data request pages (issue 6): list, form, "Permintaan saya", the Walidata's
+inbox, the request page with its step forms, and an agency's requests.
+Each page calls the satudata_request_* actions; auth decides who sees what."""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from ckan.lib.pagination import Page
+from flask import Blueprint
+
+from ckanext.satudata import vocab
+from ckanext.satudata.datarequest import steps, template_helpers
+
+__all__ = ["satudata_request"]
+
+satudata_request = Blueprint("satudata_request", __name__, url_prefix="/permintaan")
+
+_PAGE_SIZE = 20
+_NEW_FIELDS = ("title", "description", "purpose", "needed_by", "indicators", "area_level", "years")
+
+# url segment -> (action, posted fields passed on)
+_STEP_FORMS = {
+    "dispose": ("satudata_request_dispose", ("note",)),
+    "ask_recommendation": ("satudata_request_ask_recommendation", ("pembina", "note")),
+    "recommend": ("satudata_request_recommend", ("number", "date", "text", "not_needed", "reason")),
+    "set_format": ("satudata_request_set_format", ("table_schema", "metadata_template")),
+    "send": ("satudata_request_send", ("note",)),
+    "link_dataset": ("satudata_request_link_dataset", ("dataset_id",)),
+    "unlink_dataset": ("satudata_request_unlink_dataset", ("dataset_id",)),
+    "receive": ("satudata_request_receive", ("note",)),
+    "reject": ("satudata_request_reject", ("reason",)),
+    "cancel": ("satudata_request_cancel", ("reason",)),
+    "comment": ("satudata_request_comment_create", ("comment",)),
+    "follow": ("satudata_request_follow", ()),
+    "unfollow": ("satudata_request_unfollow", ()),
+}
+
+
+def _context() -> dict[str, Any]:
+    return {"user": tk.current_user.name}
+
+
+def _refuse(message: str):
+    """401 without credentials, 403 for a logged-in user."""
+    return tk.abort(401 if not tk.current_user.is_authenticated else 403, message)
+
+
+def _error_text(error: tk.ValidationError) -> str:
+    parts = []
+    for field, messages in (error.error_dict or {}).items():
+        text = "; ".join(messages) if isinstance(messages, list) else str(messages)
+        parts.append(f"{template_helpers.field_label(field)}: {text}")
+    return " · ".join(parts)
+
+
+def _form_errors(error: tk.ValidationError) -> dict[str, list[str]]:
+    return {k: (v if isinstance(v, list) else [str(v)]) for k, v in (error.error_dict or {}).items()}
+
+
+def _status_options() -> list[dict[str, str]]:
+    return [{"value": "", "text": tk._("All statuses")}] + [
+        {"value": s, "text": steps.status_label(s)} for s in steps.STATUSES]
+
+
+def _area_level_options() -> list[dict[str, str]]:
+    return [{"value": "", "text": tk._("Choose a level")}] + [
+        {"value": t["value"], "text": vocab.label("presentation_level", t["value"])}
+        for t in vocab.terms("presentation_level")]
+
+
+def _list(filters: dict[str, Any]) -> dict[str, Any]:
+    """satudata_request_list with paging; a bad filter gives an empty page and the message."""
+    page = tk.h.get_page_number(tk.request.args)
+    data = {k: v for k, v in filters.items() if v not in (None, "", False)}
+    data.update(limit=_PAGE_SIZE, offset=(page - 1) * _PAGE_SIZE)
+    try:
+        result = tk.get_action("satudata_request_list")(_context(), data)
+        error = None
+    except tk.ValidationError as e:
+        result, error = {"count": 0, "results": []}, _error_text(e)
+    args = {k: v for k, v in tk.request.args.items() if k != "page"}
+    pager = Page(collection=result["results"], page=page, item_count=result["count"], items_per_page=_PAGE_SIZE,
+                 url=lambda q=None, page=1: tk.h.url_for(tk.request.endpoint, page=page, **args,
+                                                         **(tk.request.view_args or {})))
+    pager.items = result["results"]
+    return {"requests": result["results"], "count": result["count"], "page": pager, "filter_error": error}
+
+
+def _organizations() -> list[dict[str, Any]]:
+    orgs = tk.get_action("organization_list")({}, {"all_fields": True, "limit": 1000})
+    return sorted(orgs, key=lambda o: (o.get("title") or o["name"]).lower())
+
+
+@satudata_request.route("")
+def index():
+    """Every request the user may see, with filters."""
+    args = tk.request.args
+    filters = {"status": args.get("status", ""), "agency": args.get("agency", ""), "q": args.get("q", "").strip(),
+               "overdue": args.get("overdue") == "true"}
+    return tk.render("satudata/request/index.html", dict(
+        _list(filters), filters=filters, status_options=_status_options(), organizations=_organizations(),
+        may_file=tk.h.check_access("satudata_request_create")))
+
+
+@satudata_request.route("/saya")
+def mine():
+    """"Permintaan saya": the current user's requests."""
+    if not tk.current_user.is_authenticated:
+        return _refuse(tk._("Log in to see your data requests"))
+    return tk.render("satudata/request/mine.html", dict(
+        _list({"requester": tk.current_user.name}),
+        may_file=tk.h.check_access("satudata_request_create")))
+
+
+@satudata_request.route("/kotak-masuk")
+def inbox():
+    """The Walidata's inbox: new, overdue, waiting for a recommendation."""
+    try:
+        tk.check_access("satudata_request_dispose", _context(), {})
+    except tk.NotAuthorized:
+        return _refuse(tk._("Only the Walidata has a data request inbox"))
+    listing = tk.get_action("satudata_request_list")
+    sections = []
+    for key, title, filters in (
+            ("new", tk._("New requests"), {"status": "submitted"}),
+            ("overdue", tk._("Overdue"), {"overdue": True, "sort": "due"}),
+            ("awaiting_recommendation", tk._("Waiting for recommendation"), {"status": "awaiting_recommendation"})):
+        result = listing(_context(), dict(filters, limit=100))
+        sections.append({"key": key, "title": title, "requests": result["results"], "count": result["count"]})
+    return tk.render("satudata/request/inbox.html", {"sections": sections})
+
+
+@satudata_request.route("/baru", methods=["GET", "POST"])
+def new():
+    """The Forum member's form (SOP step 1)."""
+    try:
+        tk.check_access("satudata_request_create", _context(), {})
+    except tk.NotAuthorized:
+        return _refuse(tk._("Only Forum Satu Data members can file data requests"))
+    data: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    if tk.request.method == "POST":
+        data = {k: tk.request.form.get(k, "").strip() for k in _NEW_FIELDS}
+        try:
+            req = tk.get_action("satudata_request_create")(
+                _context(), {k: v for k, v in data.items() if v})
+        except tk.ValidationError as e:
+            errors = _form_errors(e)
+        else:
+            tk.h.flash_success(tk._("Your data request has been filed; the Walidata will follow it up"))
+            return tk.redirect_to("satudata_request.read", id=req["id"])
+    return tk.render("satudata/request/new.html", {
+        "data": data, "errors": errors, "area_level_options": _area_level_options(),
+        "error_summary": {template_helpers.field_label(k): "; ".join(v) for k, v in errors.items()},
+    })
+
+
+@satudata_request.route("/instansi/<org>")
+def agency(org: str):
+    """The requests sent to an agency, with "create a dataset for this request"."""
+    try:
+        organization = tk.get_action("organization_show")(_context(), {"id": org, "include_datasets": False})
+    except (tk.ObjectNotFound, tk.NotAuthorized):
+        return tk.abort(404, tk._("Agency not found"))
+    listing = _list({"agency": organization["id"]})
+    show = tk.get_action("satudata_request_show")
+    # full dicts for the format and the metadata template of each row (one page)
+    requests = [show(_context(), {"id": row["id"]}) if not row.get("limited") else row
+                for row in listing["requests"]]
+    return tk.render("satudata/request/agency.html", dict(
+        listing, requests=requests, organization=organization,
+        may_create=tk.h.check_access("package_create", {"owner_org": organization["id"]})))
+
+
+@satudata_request.route("/<id>")
+def read(id: str):
+    """The request page; a request the user may not see is not found."""
+    try:
+        req = tk.get_action("satudata_request_show")(_context(), {"id": id})
+    except (tk.ObjectNotFound, tk.NotAuthorized):
+        return tk.abort(404, tk._("Data request not found"))
+    extra: dict[str, Any] = {"req": req}
+    if not req.get("limited"):
+        extra["timeline"] = tk.get_action("satudata_request_timeline")(_context(), {"id": id})
+        extra["comments"] = tk.get_action("satudata_request_comment_list")(_context(), {"id": id})
+        extra["actions"] = tk.h.satudata_request_actions(req)
+        if "dispose" in extra["actions"]:
+            extra["organizations"] = _organizations()
+    return tk.render("satudata/request/read.html", extra)
+
+
+@satudata_request.route("/<id>/<step>", methods=["POST"])
+def act(id: str, step: str):
+    """One form of the request page: call its action, then back with a message."""
+    if step not in _STEP_FORMS:
+        return tk.abort(404, tk._("Unknown data request action"))
+    action, fields = _STEP_FORMS[step]
+    form = tk.request.form
+    data: dict[str, Any] = {"id": id}
+    data.update({k: form[k].strip() for k in fields if form.get(k, "").strip()})
+    if step == "dispose":
+        data["organizations"] = [o for o in form.getlist("organizations") if o]
+    try:
+        tk.get_action(action)(_context(), data)
+    except tk.NotAuthorized:
+        return _refuse(tk._("You are not allowed to do this"))
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Data request not found"))
+    except tk.ValidationError as e:
+        tk.h.flash_error(_error_text(e))
+    else:
+        tk.h.flash_success(_done_message(step))
+    return tk.redirect_to("satudata_request.read", id=id)
+
+
+def _done_message(step: str) -> str:
+    return {
+        "dispose": tk._("The request was dispositioned to the agencies"),
+        "ask_recommendation": tk._("The Pembina Data was asked for a recommendation"),
+        "recommend": tk._("The recommendation was recorded"),
+        "set_format": tk._("The dataset format was saved"),
+        "send": tk._("The request was sent to the agencies"),
+        "link_dataset": tk._("The dataset was linked to the request"),
+        "unlink_dataset": tk._("The dataset was unlinked from the request"),
+        "receive": tk._("Receipt of the data was confirmed"),
+        "reject": tk._("The request was rejected"),
+        "cancel": tk._("The request was cancelled"),
+        "comment": tk._("Your comment was added"),
+        "follow": tk._("You are following this request"),
+        "unfollow": tk._("You no longer follow this request"),
+    }[step]
