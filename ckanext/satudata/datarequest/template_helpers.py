@@ -9,7 +9,7 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.satudata.datarequest import steps
 
-__all__ = ["ACTION_STATUSES", "allowed_actions", "may_unlink", "producer_org_ids", "new_dataset_url", "field_label"]
+__all__ = ["ACTION_STATUSES", "allowed_actions", "may_unlink", "producer_org_ids", "new_dataset_url", "field_label", "event_label"]
 
 # action -> statuses in which it can succeed (mirrors logic/action/request.py)
 ACTION_STATUSES = {
@@ -88,3 +88,16 @@ def field_label(field: str) -> str:
         "requester": tk._("Requester"),
     }
     return labels.get(field, field)
+
+
+def event_label(event: dict[str, Any]) -> str:
+    """What a timeline event says, for the request's history."""
+    if event.get("kind") == "step" and event.get("step"):
+        return steps.step_label(event["step"])
+    labels = {
+        "ask_recommendation": tk._("Recommendation asked"), "redisposed": tk._("Agencies changed"),
+        "format_updated": tk._("Format changed"), "updated": tk._("Request edited"),
+        "link": tk._("Dataset linked"), "unlink": tk._("Dataset unlinked"), "comment": tk._("Comment"),
+        "rejected": tk._("Rejected"), "cancelled": tk._("Cancelled"),
+    }
+    return labels.get(event.get("kind"), event.get("kind") or "")

@@ -183,6 +183,8 @@ def read(id: str):
     extra: dict[str, Any] = {"req": req}
     if not req.get("limited"):
         extra["timeline"] = tk.get_action("satudata_request_timeline")(_context(), {"id": id})
+        for event in extra["timeline"]["events"]:
+            event["label"] = template_helpers.event_label(event)
         extra["comments"] = tk.get_action("satudata_request_comment_list")(_context(), {"id": id})
         extra["actions"] = tk.h.satudata_request_actions(req)
         if "dispose" in extra["actions"]:

@@ -152,6 +152,7 @@ def test_step_forms_call_the_actions_and_flash(people, app):
     assert 'data-action="unfollow"' in page
     page = _text(app.get(f"/permintaan/{req['id']}", headers=walidata))
     assert "B-1/32110/2026" in page and "<code>kecamatan</code>" in page and 'data-form="send"' in page
+    assert "Rekomendasi diminta" in page  # the history names the events
     assert [s["state"] for s in _call("satudata_request_timeline", "forum", id=req["id"])["steps"]][:5] == [
         "done", "done", "done", "done", "current"]
 
