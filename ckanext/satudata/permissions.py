@@ -7,7 +7,7 @@ resource downloads (auth), and the activity stream (activity labels):
 * otherwise the agency (``member-<org>``), its PPIDs (``satudata-ppid-<org>``)
   and the Walidata (``satudata-walidata``);
 * delivered (published) non-public data also -> the agencies it is shared with
-  and the requesters of the data requests it fulfils (``satudata-request-<id>``).
+  and the requesters of the data requests it fulfils (``satudata-requester-<user id>``).
 """
 from __future__ import annotations
 
@@ -29,8 +29,9 @@ def _ppid_label(org_id: str) -> str:
     return f"satudata-ppid-{org_id}"
 
 
-def _request_label(request_id: str) -> str:
-    return f"satudata-request-{request_id}"
+def _requester_label(user_id: str) -> str:
+    """One label per requester (not per request: Solr caps a query's clauses)."""
+    return f"satudata-requester-{user_id}"
 
 
 def is_sysadmin(user) -> bool:
@@ -80,12 +81,13 @@ def dataset_labels(pkg: model.Package) -> list[str]:
         labels += [f"member-{pkg.owner_org}", _ppid_label(pkg.owner_org)]
     if pkg.extras.get("sdi_status") == "published":
         labels += [f"member-{org_id}" for org_id in _shared_with(pkg)]
-        from ckanext.satudata.model import RequestDataset
+        from ckanext.satudata.model import DataRequest, RequestDataset
 
-        request_ids = model.Session.scalars(
-            select(RequestDataset.request_id).where(RequestDataset.package_id == pkg.id)
+        requester_ids = model.Session.scalars(
+            select(DataRequest.requester_id).join(RequestDataset, RequestDataset.request_id == DataRequest.id)
+            .where(RequestDataset.package_id == pkg.id, DataRequest.requester_id.is_not(None))
         ).all()
-        labels += [_request_label(rid) for rid in request_ids]
+        labels += [_requester_label(uid) for uid in requester_ids]
     return sorted(set(labels))
 
 
@@ -99,12 +101,7 @@ def user_labels(user_obj: model.User | None) -> list[str]:
             labels.append(WALIDATA_LABEL)
         elif grant.role == "ppid" and grant.organization_id:
             labels.append(_ppid_label(grant.organization_id))
-    from ckanext.satudata.model import DataRequest
-
-    request_ids = model.Session.scalars(
-        select(DataRequest.id).where(DataRequest.requester_id == user_obj.id)
-    ).all()
-    labels += [_request_label(rid) for rid in request_ids]
+    labels.append(_requester_label(user_obj.id))
     return labels
 
 

@@ -62,6 +62,7 @@ def apply(context: dict[str, Any], pkg: model.Package, action: str, note: str | 
     """Move ``pkg`` along ``action``; the caller has checked auth and input."""
     status = pkg.extras.get("sdi_status") or "draft"
     if not workflow.can_transition(action, status):
+        model.Session.rollback()  # release the row lock: the other transition won
         raise tk.ValidationError({"sdi_status": [
             tk._("A dataset that is %(status)s cannot be %(action)s") % {
                 "status": workflow.status_label(status), "action": workflow.action_label(action)}

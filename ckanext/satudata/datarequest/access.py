@@ -15,7 +15,7 @@ from ckanext.satudata import permissions, roles
 from ckanext.satudata.model import DataRequest, RequestAgency
 
 __all__ = ["user_of", "is_requester", "is_asked_pembina", "member_org_ids", "producer_org_ids",
-           "is_target_member", "is_target_producer", "can_see", "can_see_public", "visible_clause"]
+           "is_target_member", "is_target_producer", "can_see", "Viewer", "can_see_public", "visible_clause"]
 
 
 def user_of(user) -> model.User | None:
@@ -81,6 +81,26 @@ def can_see(user, req: DataRequest) -> bool:
     """The full request: description, timeline, comments, all linked datasets."""
     return (permissions.is_walidata(user) or is_requester(user, req) or is_asked_pembina(user, req)
             or is_target_member(user, req))
+
+
+class Viewer:
+    """One user's standing, worked out once for a whole listing page."""
+
+    def __init__(self, user):
+        self.user = user_of(user)
+        self.walidata = permissions.is_walidata(user)
+        self.org_ids = member_org_ids(self.user) if self.user else set()
+        self.pembina = bool(self.user and roles.has_role(self.user, "pembina"))
+
+    def can_see(self, req: DataRequest, target_ids: set[str]) -> bool:
+        """``can_see`` without queries, given the request's target agencies."""
+        if self.walidata:
+            return True
+        if self.user is None:
+            return False
+        if req.requester_id == self.user.id or self.org_ids & target_ids:
+            return True
+        return self.pembina and was_asked(req) and req.pembina_id in (None, self.user.id)
 
 
 def can_see_public(req: DataRequest) -> bool:

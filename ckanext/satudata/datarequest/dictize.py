@@ -44,7 +44,6 @@ def public_dict(req: DataRequest) -> dict[str, Any]:
 def request_dict(req: DataRequest, user=None) -> dict[str, Any]:
     """The whole request, for those who may see it."""
     me = access.user_of(user)
-    readable = [p for p in progress.linked_packages(req)]
     comments = model.Session.scalar(select(func.count()).select_from(RequestComment)
                                      .where(RequestComment.request_id == req.id))
     followers = model.Session.scalar(select(func.count()).select_from(RequestFollower)
@@ -65,7 +64,7 @@ def request_dict(req: DataRequest, user=None) -> dict[str, Any]:
         "recommendation": req.recommendation, "table_schema": req.table_schema,
         "metadata_template": req.metadata_template,
         "organizations": [{"id": g.id, "name": g.name, "title": g.title} for g in progress.targets(req)],
-        "datasets": [_dataset_dict(p) for p in readable],
+        "datasets": [_dataset_dict(p) for p in progress.linked_packages(req)],
         "created": iso(req.created), "modified": iso(req.modified), "closed": iso(req.closed),
         "close_reason": req.close_reason, "num_comments": comments, "num_followers": followers,
         "am_following": following,
@@ -73,31 +72,32 @@ def request_dict(req: DataRequest, user=None) -> dict[str, Any]:
 
 
 def list_rows(requests: list[DataRequest], user) -> list[dict[str, Any]]:
-    """Light rows for listings: two queries for the whole page, whatever its size."""
+    """Light rows for listings: a fixed number of queries for the whole page."""
     ids = [r.id for r in requests]
-    agencies: dict[str, list[str]] = {}
+    agencies: dict[str, list[tuple[str, str]]] = {}
     if ids:
-        for request_id, name in model.Session.execute(
-                select(RequestAgency.request_id, model.Group.name)
+        for request_id, org_id, name in model.Session.execute(
+                select(RequestAgency.request_id, model.Group.id, model.Group.name)
                 .join(model.Group, model.Group.id == RequestAgency.organization_id)
                 .where(RequestAgency.request_id.in_(ids))):
-            agencies.setdefault(request_id, []).append(name)
+            agencies.setdefault(request_id, []).append((org_id, name))
     requester_ids = {r.requester_id for r in requests if r.requester_id}
     names = dict(model.Session.execute(
         select(model.User.id, model.User.name).where(model.User.id.in_(requester_ids))).all()) if requester_ids else {}
     now = utcnow()
-    walidata = permissions.is_walidata(user)
+    viewer = access.Viewer(user)
     rows = []
     for req in requests:
-        if not walidata and req.is_public and not access.can_see(user, req):
+        targets = agencies.get(req.id, [])
+        if not viewer.can_see(req, {org_id for org_id, _name in targets}):
             rows.append({"id": req.id, "title": req.title, "status": req.status,
-                         "status_label": steps.status_label(req.status), "limited": True})
+                         "status_label": steps.status_label(req.status), "is_public": True, "limited": True})
             continue
         rows.append({
             "id": req.id, "title": req.title, "status": req.status, "status_label": steps.status_label(req.status),
             "step": req.step, "step_label": steps.step_label(req.step), "step_due": iso(req.step_due),
             "overdue": is_overdue(req, now), "requester": names.get(req.requester_id),
-            "organizations": sorted(agencies.get(req.id, [])), "needed_by": iso(req.needed_by),
+            "organizations": sorted(name for _org_id, name in targets), "needed_by": iso(req.needed_by),
             "created": iso(req.created), "is_public": req.is_public, "limited": False,
         })
     return rows

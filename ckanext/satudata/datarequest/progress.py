@@ -15,7 +15,7 @@ from ckanext.satudata.datarequest import due, steps
 from ckanext.satudata.model import DataRequest, RequestAgency, RequestDataset, RequestEvent, utcnow
 
 __all__ = ["lock", "record", "complete_step", "start", "close", "targets", "linked_packages",
-           "link", "unlink", "advance", "dataset_changed", "requests_of_dataset"]
+           "link", "unlink", "advance", "revalidate", "dataset_saved", "dataset_changed", "requests_of_dataset"]
 
 # the dataset states that count as done for steps 8, 9 and 10
 _DONE_STATES = {8: ("submitted", "verified", "published"), 9: ("verified", "published"), 10: ("published",)}
@@ -153,6 +153,19 @@ def dataset_changed(pkg_id: str, actor_id: str | None) -> list[RequestEvent]:
         req = lock(request_id)
         events += advance(req, actor_id)
     return events
+
+
+def revalidate(pkg_id: str) -> list[str]:
+    """Once linked, tabular resources without a schema of their own are checked
+    against the request's Table Schema (call after the commit)."""
+    from ckanext.satudata import validation
+
+    pkg = model.Package.get(pkg_id)
+    ids = [r.id for r in (pkg.resources if pkg else [])
+           if validation.is_tabular(r) and not (r.extras or {}).get("schema")]
+    for resource_id in ids:
+        validation.enqueue(resource_id)
+    return ids
 
 
 def dataset_saved(pkg_id: str, actor_id: str | None) -> list[RequestEvent]:

@@ -35,6 +35,8 @@ def _link_request(context: Context, pkg: model.Package | None) -> None:
         return
     model.repo.commit()
     notices.enqueue(events)
+    if any(e.kind == "link" for e in events):
+        progress.revalidate(pkg.id)
 
 
 @tk.chained_action

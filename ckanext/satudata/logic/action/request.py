@@ -374,6 +374,7 @@ def satudata_request_link_dataset(context: Context, data_dict: DataDict) -> dict
     model.Session.flush()
     _reindex(pkg)
     _commit(events)
+    progress.revalidate(pkg.id)
     return _show(req, context)
 
 
