@@ -1,0 +1,87 @@
+"""SOP time standards on the working-day calendar, and `ckan satudata remind`."""
+import datetime as dt
+
+import pytest
+
+import ckan.model as model
+import ckan.tests.helpers as helpers
+
+from ckanext.satudata.datarequest import due, reminders
+from ckanext.satudata.model import DataRequest, utcnow
+from ckanext.satudata.tests.datarequest.conftest import call
+
+
+def _wib(y, m, d, hour=9):
+    """A Jakarta (UTC+7) wall-clock time as naive UTC."""
+    return dt.datetime(y, m, d, hour) - dt.timedelta(hours=7)
+
+
+def test_durations_parse_and_refuse_nonsense():
+    assert vars(due.parse("P5DB")) == vars(due.Duration(days=5, business=True))
+    assert vars(due.parse("p1m")) == vars(due.Duration(months=1))
+    for bad in ("", "P", "5D", "P1MB", "PXD", "P1D2"):
+        with pytest.raises(ValueError):
+            due.parse(bad)
+
+
+def test_working_days_skip_weekends_and_indonesian_holidays():
+    # Thu 24 Dec 2026 + 5 working days: 25 Dec (Christmas) and the weekend and
+    # 1 Jan (New Year) are skipped -> 28, 29, 30, 31 Dec, 4 Jan.
+    assert due.add(_wib(2026, 12, 24), due.parse("P5DB")) == _wib(2027, 1, 4)
+    assert due.add(_wib(2026, 8, 14), due.parse("P1DB")) == _wib(2026, 8, 18)  # Fri -> weekend -> 17 Aug -> Tue
+    assert not due.is_working_day(dt.date(2026, 8, 17)) and due.is_working_day(dt.date(2026, 8, 18))
+    # calendar durations count every day, months by the calendar
+    assert due.add(_wib(2026, 1, 31), due.parse("P1M")) == _wib(2026, 2, 28)
+    assert due.add(_wib(2026, 12, 24), due.parse("P7D")) == _wib(2026, 12, 31)
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index")
+@pytest.mark.ckan_config("ckanext.satudata.due.step2", "P2DB")
+def test_each_step_due_date_is_configurable(portal, requests):
+    req = requests.new()
+    created = dt.datetime.fromisoformat(req["created"])
+    assert dt.datetime.fromisoformat(req["step_due"]) == due.add(created, due.parse("P2DB"))
+
+
+def _overdue(req_id, days=1):
+    row = model.Session.get(DataRequest, req_id)
+    row.step_due = utcnow() - dt.timedelta(days=days)
+    model.repo.commit()
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index")
+def test_remind_tells_the_step_owner_once_a_day(portal, requests, inbox, cli):
+    new = requests.new()                                       # step 2: the Walidata
+    asked = requests.new(upto="awaiting_recommendation")       # step 3: the Pembina asked
+    at_agency = requests.new(upto="sent")                      # step 6: the agency's producers
+    on_time = requests.new()
+    for req in (new, asked, at_agency):
+        _overdue(req["id"])
+    from ckanext.satudata.cli import satudata
+
+    result = cli.invoke(satudata, ["remind"])
+    assert result.exit_code == 0, result.output
+    assert "3 reminders sent" in result.output
+    to = sorted(m["to"][0] for m in inbox.messages)
+    assert to == sorted([portal.walidata["email"], portal.pembina["email"], portal.producer_a["email"]])
+    subjects = {m["to"][0]: m["subject"] for m in inbox.messages}
+    assert "langkah 3 melewati tenggat" in subjects[portal.pembina["email"]]
+    assert on_time["id"] not in "".join(m["body"] for m in inbox.messages)
+
+    inbox.messages.clear()
+    assert "0 reminders sent" in cli.invoke(satudata, ["remind"]).output  # same day: nothing twice
+    assert inbox.messages == []
+    tomorrow = utcnow() + dt.timedelta(days=1)
+    assert len(reminders.remind(now=tomorrow)) == 3                     # the next day: again
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index")
+def test_overdue_steps_show_in_the_timeline(portal, requests):
+    req = requests.new(upto="dispositioned")
+    _overdue(req["id"], days=3)
+    current = call("satudata_request_timeline", portal.walidata, id=req["id"])["steps"][2]
+    assert (current["state"], current["overdue"]) == ("current", True)
+    call("satudata_request_recommend", portal.walidata, id=req["id"], not_needed=True, reason="Data administrasi")
+    done = call("satudata_request_timeline", portal.walidata, id=req["id"])["steps"][2]
+    assert (done["state"], done["overdue"]) == ("done", True)  # done late stays marked late
+    assert helpers.call_action("satudata_request_list", overdue=True)["count"] == 0
