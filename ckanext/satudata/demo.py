@@ -15,7 +15,7 @@ from werkzeug.datastructures import FileStorage
 
 from ckanext.satudata import validation, wilayah
 
-__all__ = ["PASSWORD", "USERS", "ORGANIZATIONS", "DATASETS", "load", "load_people"]
+__all__ = ["PASSWORD", "USERS", "ORGANIZATIONS", "DATASETS", "REQUESTS", "load", "load_people"]
 
 PASSWORD = "Sumedang#2026"
 
@@ -221,11 +221,67 @@ def _walk(spec: dict, pkg_id: str) -> str:
     return f"{spec['name']} ({status})"
 
 
+_FORMAT = {"fields": [{"name": "kode_wilayah", "type": "string"}, {"name": "kecamatan", "type": "string"},
+                      {"name": "tahun", "type": "integer"}, {"name": "jumlah", "type": "integer"}]}
+
+# Data requests at different steps; "upto" is the last preparation step taken.
+REQUESTS = [
+    {"title": "Kasus gizi buruk balita per kecamatan", "orgs": ["dinas-kesehatan"], "upto": "send",
+     "recommend": {"not_needed": True, "reason": "Data administrasi puskesmas, bukan kegiatan survei."},
+     "link": "kasus-gizi-buruk-balita", "purpose": "Penyusunan RAD Pangan dan Gizi (Perbup 48/2021)"},
+    {"title": "Angka partisipasi sekolah menurut kecamatan", "orgs": ["dinas-pendidikan"], "upto": "send",
+     "recommend": {"number": "B-045/32110/VS.300/2026", "date": "2026-10-02",
+                   "text": "Gunakan data Dapodik; tidak perlu survei."},
+     "link": "angka-partisipasi-sekolah", "purpose": "Evaluasi RPJMD bidang pendidikan"},
+    {"title": "Jumlah tenaga kesehatan per puskesmas", "orgs": ["dinas-kesehatan"], "upto": "ask",
+     "purpose": "Perencanaan kebutuhan SDM kesehatan"},
+    {"title": "Jumlah penduduk miskin per desa", "orgs": [], "upto": "file",
+     "purpose": "Penetapan sasaran program perlindungan sosial"},
+]
+
+
+def _ensure_request(spec: dict) -> str:
+    """File the request as the forum member and take it along the Walidata's steps."""
+    from ckanext.satudata.model import DataRequest
+
+    existing = model.Session.query(DataRequest).filter_by(title=spec["title"]).first()
+    if existing is not None:
+        return f"{spec['title']} ({existing.status})"
+    act = tk.get_action
+    req = act("satudata_request_create")(_ctx("forum"), {
+        "title": spec["title"], "description": f"{spec['title']} untuk tahun 2022-2024.",
+        "purpose": spec["purpose"], "area_level": "kecamatan", "years": "2022-2024"})
+    order = ("file", "dispose", "ask", "recommend", "format", "send")
+    reached = order.index(spec["upto"])
+    if reached >= 1:
+        act("satudata_request_dispose")(_ctx("walidata"), {"id": req["id"], "organizations": spec["orgs"],
+                                                          "note": "Sesuai Arsitektur Data"})
+    recommendation = spec.get("recommend") or {}
+    if reached >= 2 and not recommendation.get("not_needed"):
+        act("satudata_request_ask_recommendation")(_ctx("walidata"), {"id": req["id"], "pembina": "pembina"})
+    if reached >= 3:
+        actor = "walidata" if recommendation.get("not_needed") else "pembina"
+        act("satudata_request_recommend")(_ctx(actor), {"id": req["id"], **recommendation})
+    if reached >= 4:
+        act("satudata_request_set_format")(_ctx("walidata"), {"id": req["id"], "table_schema": _FORMAT,
+                                                             "metadata_template": {"sdi_frequency": "tahunan"}})
+    if reached >= 5:
+        act("satudata_request_send")(_ctx("walidata"), {"id": req["id"]})
+    if spec.get("link"):
+        org = model.Package.get(spec["link"]).owner_org
+        producer = next(u["name"] for u in USERS if (u.get("member") or ("",))[0] == model.Group.get(org).name)
+        act("satudata_request_link_dataset")(_ctx(producer), {"id": req["id"], "dataset_id": spec["link"]})
+    status = model.Session.get(DataRequest, req["id"]).status
+    return f"{spec['title']} ({status})"
+
+
 def load() -> Iterator[str]:
     """Create what is missing; yield one line per object for the console."""
     yield from load_people()
     for spec in DATASETS:
         yield "dataset " + _ensure_dataset(spec)
+    for spec in REQUESTS:
+        yield "request " + _ensure_request(spec)
 
 
 def load_people() -> Iterator[str]:
