@@ -80,10 +80,15 @@ def remind():
     """Email whoever owns an overdue data-request step; once per step and day (run daily from cron)."""
     from ckanext.satudata.datarequest import reminders
 
-    sent = reminders.remind()
+    try:
+        sent, failed = reminders.remind(), []
+    except reminders.ReminderError as e:
+        sent, failed = e.sent, e.failed
     for item in sent:
         click.echo(f"reminded {', '.join(item['to'])}: request {item['request']} step {item['step']}")
     click.echo(f"{len(sent)} reminders sent")
+    if failed:
+        raise click.ClickException(f"{len(failed)} reminders failed (see the log); they are retried on the next run")
 
 
 @satudata.command("demo-load")

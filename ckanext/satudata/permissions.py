@@ -85,7 +85,8 @@ def dataset_labels(pkg: model.Package) -> list[str]:
 
         requester_ids = model.Session.scalars(
             select(DataRequest.requester_id).join(RequestDataset, RequestDataset.request_id == DataRequest.id)
-            .where(RequestDataset.package_id == pkg.id, DataRequest.requester_id.is_not(None))
+            .where(RequestDataset.package_id == pkg.id, DataRequest.requester_id.is_not(None),
+                   DataRequest.status.not_in(("rejected", "cancelled")))
         ).all()
         labels += [_requester_label(uid) for uid in requester_ids]
     return sorted(set(labels))

@@ -15,7 +15,7 @@ from ckanext.satudata import permissions, roles
 from ckanext.satudata.model import DataRequest, RequestAgency
 
 __all__ = ["user_of", "is_requester", "is_asked_pembina", "member_org_ids", "producer_org_ids",
-           "is_target_member", "is_target_producer", "can_see", "Viewer", "can_see_public", "visible_clause"]
+           "is_target_member", "is_target_producer", "can_see", "Viewer", "full_clause", "can_see_public", "visible_clause"]
 
 
 def user_of(user) -> model.User | None:
@@ -109,12 +109,17 @@ def can_see_public(req: DataRequest) -> bool:
 
 def visible_clause(user):
     """The SQL condition matching the requests ``user`` may list."""
+    return or_(full_clause(user), DataRequest.is_public.is_(True))
+
+
+def full_clause(user):
+    """The SQL condition matching the requests ``user`` sees whole (``can_see``)."""
     if permissions.is_walidata(user):
         return true()
     obj = user_of(user)
     if obj is None:
-        return DataRequest.is_public.is_(True)
-    conditions = [DataRequest.is_public.is_(True), DataRequest.requester_id == obj.id]
+        return false()
+    conditions = [DataRequest.requester_id == obj.id]
     if roles.has_role(obj, "pembina"):
         conditions.append(and_(DataRequest.recommendation["asked_at"].isnot(None),
                                or_(DataRequest.pembina_id.is_(None), DataRequest.pembina_id == obj.id)))

@@ -15,7 +15,7 @@ from ckan.lib import mailer
 from sqlalchemy import select
 
 from ckanext.satudata import roles
-from ckanext.satudata.datarequest import progress, steps
+from ckanext.satudata.datarequest import access, progress, steps
 from ckanext.satudata.model import DataRequest, RequestEvent, RequestFollower
 
 __all__ = ["NOTIFIED", "enqueue", "recipients", "send", "request_url", "walidata_users", "pembina_users", "producers",
@@ -88,7 +88,8 @@ def recipients(event: RequestEvent, req: DataRequest) -> list[model.User]:
         users += walidata_users()
     seen, out = {event.actor_id}, []
     for user in users:
-        if user.id not in seen and user.state == "active" and user.email:
+        # a follower who lost access (agency dropped) hears no more of it
+        if user.id not in seen and user.state == "active" and user.email and access.can_see(user, req):
             seen.add(user.id)
             out.append(user)
     return out

@@ -7,6 +7,8 @@ stands for, whoever's action got them there.
 """
 from __future__ import annotations
 
+import logging
+
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from sqlalchemy import select
@@ -16,6 +18,8 @@ from ckanext.satudata.model import DataRequest, RequestAgency, RequestDataset, R
 
 __all__ = ["lock", "record", "complete_step", "start", "close", "targets", "linked_packages",
            "link", "unlink", "advance", "revalidate", "dataset_saved", "dataset_changed", "requests_of_dataset"]
+
+log = logging.getLogger(__name__)
 
 # the dataset states that count as done for steps 8, 9 and 10
 _DONE_STATES = {8: ("submitted", "verified", "published"), 9: ("verified", "published"), 10: ("published",)}
@@ -73,7 +77,7 @@ def targets(req: DataRequest) -> list[model.Group]:
     ids = model.Session.scalars(
         select(RequestAgency.organization_id).where(RequestAgency.request_id == req.id)).all()
     groups = [model.Group.get(i) for i in ids]
-    return sorted((g for g in groups if g is not None), key=lambda g: g.title or g.name)
+    return sorted((g for g in groups if g is not None and g.state == "active"), key=lambda g: g.title or g.name)
 
 
 def linked_packages(req: DataRequest, include_deleted: bool = False) -> list[model.Package]:
@@ -181,7 +185,14 @@ def dataset_saved(pkg_id: str, actor_id: str | None) -> list[RequestEvent]:
     events = []
     request_id = pkg.extras.get("sdi_request_id")
     if request_id and model.Session.get(RequestDataset, (request_id, pkg.id)) is None:
-        req = lock(request_id)
-        check_linkable(req, pkg, field="sdi_request_id")
+        try:
+            req = lock(request_id)
+            check_linkable(req, pkg, field="sdi_request_id")
+        except (tk.ValidationError, tk.ObjectNotFound) as e:
+            # The dataset is already saved (core committed it); the request
+            # changed since the validator passed. Keep the dataset, skip the link.
+            model.Session.rollback()
+            log.warning("dataset %s not linked to request %s: %s", pkg_id, request_id, e)
+            return dataset_changed(pkg_id, actor_id)
         events.append(link(req, pkg, actor_id))
     return events + dataset_changed(pkg.id, actor_id)

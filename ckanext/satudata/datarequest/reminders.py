@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from ckanext.satudata.datarequest import notices, steps
 from ckanext.satudata.model import DataRequest, NoticeLog, utcnow
 
-__all__ = ["overdue_requests", "step_owners", "remind"]
+__all__ = ["overdue_requests", "step_owners", "remind", "ReminderError"]
 
 log = logging.getLogger(__name__)
 
@@ -65,19 +65,45 @@ def remind(now: dt.datetime | None = None) -> list[dict]:
     now = now or utcnow()
     today = _local_date(now)
     _ = _translator()
-    sent = []
+    sent, failed = [], []
     for req in overdue_requests(now):
         owners = [u for u in step_owners(req) if u.email and u.state == "active"]
         if not owners or not _claim(f"remind:{req.id}:{req.step}:{today.isoformat()}"):
             continue
-        label = steps.step_label(req.step, _)
-        subject = _("[Data request] %(title)s: step %(step)s is overdue (%(label)s)") % {
-            "title": req.title, "step": req.step, "label": label}
-        due_local = req.step_due.replace(tzinfo=dt.timezone.utc).astimezone(
-            ZoneInfo(tk.config.get("ckan.display_timezone") or "Asia/Jakarta"))
-        body = "\n".join([subject, "", _("Due: %(due)s") % {"due": due_local.strftime("%Y-%m-%d %H:%M %Z")},
-                          notices.request_url(req), "", "-- ", tk.config.get("ckan.site_title") or "Satu Data"])
-        notices.mail(owners, subject, body)
+        try:
+            _send_reminder(req, owners, _)
+        except Exception:  # one bad address or SMTP hiccup must not stop the others
+            log.exception("reminder for request %s step %s failed", req.id, req.step)
+            _unclaim(f"remind:{req.id}:{req.step}:{today.isoformat()}")
+            failed.append(req.id)
+            continue
         sent.append({"request": req.id, "step": req.step, "to": sorted(u.name for u in owners)})
         log.info("reminded %s of request %s step %s", [u.name for u in owners], req.id, req.step)
+    if failed:
+        raise ReminderError(sent, failed)
     return sent
+
+
+class ReminderError(Exception):
+    """Some reminders could not be sent; they stay unclaimed for the next run."""
+
+    def __init__(self, sent: list[dict], failed: list[str]):
+        super().__init__(f"{len(failed)} reminders failed")
+        self.sent, self.failed = sent, failed
+
+
+def _unclaim(key: str) -> None:
+    model.Session.rollback()
+    model.Session.execute(NoticeLog.__table__.delete().where(NoticeLog.key == key))
+    model.Session.commit()
+
+
+def _send_reminder(req: DataRequest, owners: list[model.User], _) -> None:
+    label = steps.step_label(req.step, _)
+    subject = _("[Data request] %(title)s: step %(step)s is overdue (%(label)s)") % {
+        "title": req.title, "step": req.step, "label": label}
+    due_local = req.step_due.replace(tzinfo=dt.timezone.utc).astimezone(
+        ZoneInfo(tk.config.get("ckan.display_timezone") or "Asia/Jakarta"))
+    body = "\n".join([subject, "", _("Due: %(due)s") % {"due": due_local.strftime("%Y-%m-%d %H:%M %Z")},
+                      notices.request_url(req), "", "-- ", tk.config.get("ckan.site_title") or "Satu Data"])
+    notices.mail(owners, subject, body)

@@ -148,12 +148,14 @@ def _statuses(value):
 
 
 def _request_fields(not_empty, ignore_missing, unicode_safe, strip_value, boolean_validator, required=True):
+    """The request's own fields. A past ``needed_by`` is refused on create; on
+    update the action refuses it only when it changes."""
     first = not_empty if required else ignore_missing
     return {
         "title": [first, unicode_safe, strip_value, first, _max_length(_TITLE_MAX)],
         "description": [first, unicode_safe, strip_value, _max_length(_TEXT_MAX)],
         "purpose": [first, unicode_safe, strip_value, _max_length(_TEXT_MAX)],
-        "needed_by": [ignore_missing, request_future_date],
+        "needed_by": [ignore_missing, request_date],
         "indicators": [ignore_missing, request_text_list, _max_length(_TEXT_MAX)],
         "area_level": [ignore_missing, unicode_safe, _term_checker("presentation_level")],
         "years": [ignore_missing, request_years],
@@ -163,7 +165,9 @@ def _request_fields(not_empty, ignore_missing, unicode_safe, strip_value, boolea
 
 @validator_args
 def satudata_request_create(not_empty, ignore_missing, unicode_safe, strip_value, boolean_validator):
-    return _request_fields(not_empty, ignore_missing, unicode_safe, strip_value, boolean_validator)
+    schema = _request_fields(not_empty, ignore_missing, unicode_safe, strip_value, boolean_validator)
+    schema["needed_by"] = [ignore_missing, request_future_date]
+    return schema
 
 
 @validator_args
@@ -238,7 +242,7 @@ def satudata_request_list(ignore_missing, unicode_safe, boolean_validator, natur
         "overdue": [ignore_missing, boolean_validator],
         "q": [ignore_missing, unicode_safe, _max_length(_TITLE_MAX)],
         "limit": [ignore_missing, int_validator, natural_number_validator, _at_most(1000)],
-        "offset": [ignore_missing, int_validator, natural_number_validator],
+        "offset": [ignore_missing, int_validator, natural_number_validator, _at_most(2 ** 31 - 1)],
         "sort": [ignore_missing, unicode_safe, tk.get_validator("one_of")(["created", "due", "modified"])],
     }
 

@@ -325,8 +325,9 @@ def satudata_request_reference(key, data, errors, context):
         errors[key].append(tk._("Unknown data request %(id)s") % {"id": value})
         return
     pkg = _stored_package(context, data)
-    if pkg is not None and model.Session.get(RequestDataset, (req.id, pkg.id)) is not None:
-        return
+    if pkg is not None and (pkg.extras.get("sdi_request_id") == value
+                            or model.Session.get(RequestDataset, (req.id, pkg.id)) is not None):
+        return  # unchanged: the request's later state does not block editing the dataset
     owner_org = data.get(("owner_org",))
     org = model.Group.get(owner_org) if not _empty(owner_org) else (
         model.Group.get(pkg.owner_org) if pkg is not None and pkg.owner_org else None)

@@ -45,7 +45,7 @@ def utcnow() -> dt.datetime:
 class _Base:
     @classmethod
     def get(cls, id_: str | None):
-        if not id_:
+        if not id_ or not isinstance(id_, str):
             return None
         return model.Session.get(cls, id_)
 

@@ -131,7 +131,19 @@ class _Inbox:
 def inbox():
     """aiosmtpd on test.ini's smtp.server (127.0.0.1:8025)."""
     handler = _Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=8025)
-    controller.start()
+    running = []
+
+    def start():
+        controller = Controller(handler, hostname="127.0.0.1", port=8025)
+        controller.start()
+        running.append(controller)
+
+    def stop():
+        """Take the SMTP server down (to test failed deliveries)."""
+        running.pop().stop()
+
+    handler.start, handler.stop = start, stop
+    start()
     yield handler
-    controller.stop()
+    while running:
+        stop()

@@ -7,6 +7,7 @@ from ckanext.satudata.logic.action.dataset import (
     bulk_update_private,
     bulk_update_public,
     package_create,
+    package_delete,
     package_search,
     package_update,
 )
@@ -56,6 +57,7 @@ from ckanext.satudata.logic.action.workflow import (
 __all__ = [
     "package_create",
     "package_update",
+    "package_delete",
     "package_search",
     "bulk_update_public",
     "bulk_update_private",

@@ -70,6 +70,19 @@ def package_update(up_func, context: Context, data_dict: DataDict):
     return result
 
 
+@tk.chained_action
+def package_delete(up_func, context: Context, data_dict: DataDict):
+    """A deleted dataset stops counting for its requests: the others may now complete a step."""
+    result = up_func(context, data_dict)
+    pkg = model.Package.get((data_dict or {}).get("id") or "")
+    if pkg is not None and "sdi_status" in pkg.extras:
+        from ckanext.satudata.datarequest import notices, progress
+        events = progress.dataset_changed(pkg.id, _user_id(context))
+        model.repo.commit()
+        notices.enqueue(events)
+    return result
+
+
 def _refuse_bulk(context: Context, data_dict: DataDict) -> None:
     for pkg_id in data_dict.get("datasets") or []:
         pkg = model.Package.get(pkg_id)

@@ -6,12 +6,13 @@ lock, commits once, then queues the notices.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib import search
 from ckan.types import Context, DataDict
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import and_, false, func, or_, select, text
 
 from ckanext.satudata import permissions, transitions
 from ckanext.satudata.datarequest import access, dictize, notices, progress, steps
@@ -29,9 +30,24 @@ def _user_id(context: Context) -> str | None:
     return user.id if user else None
 
 
-def _require_id(data_dict: DataDict) -> None:
-    if not (data_dict or {}).get("id"):
-        raise tk.ValidationError({"id": [tk._("Missing value")]})
+def _require_id(data_dict: DataDict, *more: str) -> None:
+    """Ids are non-empty text (anything else is a field error, never a 500)."""
+    errors = {key: [tk._("Missing value")] for key in ("id", *more)
+              if not isinstance((data_dict or {}).get(key), str) or not data_dict[key].strip()}
+    if errors:
+        raise tk.ValidationError(errors)
+
+
+def _releasing_locks(action):
+    """A refused action rolls back, releasing the request's row lock at once."""
+    @functools.wraps(action)
+    def wrapper(*args):
+        try:
+            return action(*args)
+        except (tk.ValidationError, tk.ObjectNotFound, tk.NotAuthorized):
+            model.Session.rollback()
+            raise
+    return wrapper
 
 
 def _refuse(field: str, message: str):
@@ -69,6 +85,7 @@ def _throttle(user_id: str) -> None:
 
 # --------------------------------------------------------------- step 1
 
+@_releasing_locks
 def satudata_request_create(context: Context, data_dict: DataDict) -> dict:
     """File a data request (SOP step 1; a Forum Satu Data member).
 
@@ -131,22 +148,29 @@ def satudata_request_list(context: Context, data_dict: DataDict) -> dict:
     tk.check_access("satudata_request_list", context, data_dict)
     data = validate(data_dict, rs.satudata_request_list, context)
     user = context.get("user")
-    query = select(DataRequest).where(access.visible_clause(user))
+    # Requests seen whole take every filter; public ones seen by others only the
+    # filters on what they show (status, title), so no filter reveals the rest.
+    full, public = [access.full_clause(user)], [DataRequest.is_public.is_(True)]
     if data.get("status"):
-        query = query.where(DataRequest.status.in_(data["status"]))
+        for conditions in (full, public):
+            conditions.append(DataRequest.status.in_(data["status"]))
     if data.get("agency"):
         org = model.Group.get(data["agency"])
         if org is None or not org.is_organization:
             raise tk.ValidationError({"agency": [tk._("Unknown agency: %(names)s") % {"names": data["agency"]}]})
-        query = query.where(DataRequest.id.in_(
+        full.append(DataRequest.id.in_(
             select(RequestAgency.request_id).where(RequestAgency.organization_id == org.id)))
     if data.get("requester"):
-        query = query.where(DataRequest.requester_id == data["requester"])
+        full.append(DataRequest.requester_id == data["requester"])
     if data.get("overdue"):
-        query = query.where(DataRequest.status.in_(steps.OPEN), DataRequest.step_due < utcnow())
+        full += [DataRequest.status.in_(steps.OPEN), DataRequest.step_due < utcnow()]
     if data.get("q"):
         like = f"%{data['q'].replace('%', '').replace('_', '')}%"
-        query = query.where(or_(DataRequest.title.ilike(like), DataRequest.description.ilike(like)))
+        full.append(or_(DataRequest.title.ilike(like), DataRequest.description.ilike(like)))
+        public.append(DataRequest.title.ilike(like))
+    if data.get("agency") or data.get("requester") or data.get("overdue"):
+        public.append(false())
+    query = select(DataRequest).where(or_(and_(*full), and_(*public)))
     count = model.Session.scalar(select(func.count()).select_from(query.subquery()))
     order = {"due": DataRequest.step_due.asc().nulls_last(), "modified": DataRequest.modified.desc(),
              "created": DataRequest.created.desc()}[data.get("sort") or "created"]
@@ -155,6 +179,7 @@ def satudata_request_list(context: Context, data_dict: DataDict) -> dict:
     return {"count": count, "results": dictize.list_rows(list(page), user)}
 
 
+@_releasing_locks
 def satudata_request_update(context: Context, data_dict: DataDict) -> dict:
     """Change a request's description (the requester until it is dispositioned;
     the Walidata while it is open). Same fields as create, plus ``is_public``
@@ -170,6 +195,8 @@ def satudata_request_update(context: Context, data_dict: DataDict) -> dict:
             raise tk.NotAuthorized(tk._("The requester can edit a request only until the Walidata dispositions it"))
         if "is_public" in data and bool(data["is_public"]) != req.is_public:
             _refuse("is_public", tk._("Only the Walidata can make a request public"))
+    if data.get("needed_by") and data["needed_by"] != req.needed_by and data["needed_by"] < dt.date.today():
+        _refuse("needed_by", tk._("The date cannot be in the past"))
     changed = {}
     for key in _FIELDS:
         value = data.get(key)
@@ -198,6 +225,7 @@ def satudata_request_patch(context: Context, data_dict: DataDict) -> dict:
 
 # ------------------------------------------------------ steps 2 to 5
 
+@_releasing_locks
 def satudata_request_dispose(context: Context, data_dict: DataDict) -> dict:
     """Disposition the request to the agencies that hold the data (step 2;
     the Walidata). Called again before sending, it replaces the agencies.
@@ -210,27 +238,32 @@ def satudata_request_dispose(context: Context, data_dict: DataDict) -> dict:
     tk.check_access("satudata_request_dispose", context, data_dict)
     data = validate(data_dict, rs.satudata_request_dispose, context)
     req = progress.lock(data["id"])
-    _expect_status(req, _PREPARING)
+    _expect_status(req, _PREPARING + ("sent",))
     wanted = data["organizations"]
     current = {row.organization_id: row for row in model.Session.scalars(
         select(RequestAgency).where(RequestAgency.request_id == req.id)).all()}
     for org_id, row in current.items():
         if org_id not in wanted:
             model.Session.delete(row)
+    sent = utcnow() if req.status == "sent" else None
     for org_id in wanted:
         if org_id not in current:
-            model.Session.add(RequestAgency(request_id=req.id, organization_id=org_id))
+            model.Session.add(RequestAgency(request_id=req.id, organization_id=org_id, sent=sent))
+    model.Session.flush()
     names = [model.Group.get(i).name for i in wanted]
     if req.status == "submitted":
-        event = progress.complete_step(req, 2, _user_id(context), data.get("note"), {"organizations": names})
+        events = [progress.complete_step(req, 2, _user_id(context), data.get("note"), {"organizations": names})]
         req.status = "dispositioned"
     else:
-        event = progress.record(req, "redisposed", _user_id(context), data.get("note"),
-                                {"organizations": names}, step=req.step)
-    _commit([event])
+        events = [progress.record(req, "redisposed", _user_id(context), data.get("note"),
+                                  {"organizations": names}, step=req.step)]
+        # an agency dropped after sending may have been all the request waited for
+        events += progress.advance(req, _user_id(context))
+    _commit(events)
     return _show(req, context)
 
 
+@_releasing_locks
 def satudata_request_ask_recommendation(context: Context, data_dict: DataDict) -> dict:
     """Ask the Pembina Data for the statistical-activity recommendation (step 3;
     the Walidata).
@@ -254,6 +287,7 @@ def satudata_request_ask_recommendation(context: Context, data_dict: DataDict) -
     return _show(req, context)
 
 
+@_releasing_locks
 def satudata_request_recommend(context: Context, data_dict: DataDict) -> dict:
     """Give the statistical-activity recommendation (step 3; the Pembina asked),
     or mark it not needed with a reason (the Walidata, e.g. administrative data).
@@ -294,6 +328,7 @@ def satudata_request_recommend(context: Context, data_dict: DataDict) -> dict:
     return _show(req, context)
 
 
+@_releasing_locks
 def satudata_request_set_format(context: Context, data_dict: DataDict) -> dict:
     """Set the standard dataset format (step 4; the Walidata): a Frictionless
     Table Schema plus SDI metadata defaults for the datasets.
@@ -319,6 +354,7 @@ def satudata_request_set_format(context: Context, data_dict: DataDict) -> dict:
     return _show(req, context)
 
 
+@_releasing_locks
 def satudata_request_send(context: Context, data_dict: DataDict) -> dict:
     """Send the request with its format to the agencies (step 5; the Walidata).
 
@@ -355,6 +391,7 @@ def _reindex(pkg: model.Package) -> None:
     search.rebuild(pkg.id)
 
 
+@_releasing_locks
 def satudata_request_link_dataset(context: Context, data_dict: DataDict) -> dict:
     """Link a dataset that fulfils the request (a producer of an agency the
     request was sent to, or the Walidata). Steps 6-10 then follow the
@@ -363,7 +400,7 @@ def satudata_request_link_dataset(context: Context, data_dict: DataDict) -> dict
     :param id: the request id
     :param dataset_id: dataset id or name
     """
-    _require_id(data_dict)
+    _require_id(data_dict, "dataset_id")
     tk.check_access("satudata_request_link_dataset", context, data_dict)
     data = validate(data_dict, rs.satudata_request_link_dataset, context)
     req = progress.lock(data["id"])
@@ -378,13 +415,14 @@ def satudata_request_link_dataset(context: Context, data_dict: DataDict) -> dict
     return _show(req, context)
 
 
+@_releasing_locks
 def satudata_request_unlink_dataset(context: Context, data_dict: DataDict) -> dict:
     """Unlink a dataset from the request (while it is at the agencies).
 
     :param id: the request id
     :param dataset_id: dataset id or name
     """
-    _require_id(data_dict)
+    _require_id(data_dict, "dataset_id")
     tk.check_access("satudata_request_unlink_dataset", context, data_dict)
     data = validate(data_dict, rs.satudata_request_link_dataset, context)
     req = progress.lock(data["id"])
@@ -392,15 +430,19 @@ def satudata_request_unlink_dataset(context: Context, data_dict: DataDict) -> di
     pkg = model.Package.get(data["dataset_id"])
     if pkg is None:
         _refuse("dataset_id", tk._("Dataset not found"))
-    event = progress.unlink(req, pkg, _user_id(context))
+    events = [progress.unlink(req, pkg, _user_id(context))]
+    if pkg.extras.get("sdi_request_id") == req.id:
+        del pkg.extras["sdi_request_id"]  # or the next edit of the dataset would link it again
+    events += progress.advance(req, _user_id(context))
     model.Session.flush()
     _reindex(pkg)
-    _commit([event])
+    _commit(events)
     return _show(req, context)
 
 
 # --------------------------------------------------- step 11 and closing
 
+@_releasing_locks
 def satudata_request_receive(context: Context, data_dict: DataDict) -> dict:
     """Confirm the data was received (step 11; the requester).
 
@@ -420,6 +462,7 @@ def satudata_request_receive(context: Context, data_dict: DataDict) -> dict:
     return _show(req, context)
 
 
+@_releasing_locks
 def _close(context: Context, data_dict: DataDict, action: str, status: str) -> dict:
     _require_id(data_dict)
     tk.check_access(action, context, data_dict)
@@ -427,6 +470,9 @@ def _close(context: Context, data_dict: DataDict, action: str, status: str) -> d
     req = progress.lock(data["id"])
     _expect_status(req, steps.OPEN)
     event = progress.close(req, status, _user_id(context), data["reason"])
+    model.Session.flush()
+    for pkg in progress.linked_packages(req):  # a closed request no longer opens restricted data
+        _reindex(pkg)
     _commit([event])
     return _show(req, context)
 
@@ -462,6 +508,7 @@ def satudata_request_timeline(context: Context, data_dict: DataDict) -> dict:
 
 # ------------------------------------------------ comments and following
 
+@_releasing_locks
 def satudata_request_comment_create(context: Context, data_dict: DataDict) -> dict:
     """Comment on a request (requester, Walidata, Pembina asked, target agencies).
 
@@ -494,6 +541,7 @@ def satudata_request_comment_list(context: Context, data_dict: DataDict) -> list
     return [dictize.comment_dict(c) for c in rows]
 
 
+@_releasing_locks
 def satudata_request_follow(context: Context, data_dict: DataDict) -> dict:
     """Follow a request to get its notices by email.
 
@@ -509,6 +557,7 @@ def satudata_request_follow(context: Context, data_dict: DataDict) -> dict:
     return {"id": data_dict["id"], "following": True}
 
 
+@_releasing_locks
 def satudata_request_unfollow(context: Context, data_dict: DataDict) -> dict:
     """Stop following a request.
 
@@ -516,6 +565,8 @@ def satudata_request_unfollow(context: Context, data_dict: DataDict) -> dict:
     """
     _require_id(data_dict)
     tk.check_access("satudata_request_unfollow", context, data_dict)
+    if DataRequest.get(data_dict["id"]) is None:
+        raise tk.ObjectNotFound(tk._("Data request not found"))
     row = model.Session.get(RequestFollower, (data_dict["id"], _user_id(context)))
     if row is None:
         raise tk.ValidationError({"id": [tk._("You are not following this request")]})
