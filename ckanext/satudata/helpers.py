@@ -94,3 +94,15 @@ def satudata_request_dataset_url(req: dict[str, Any], org_id: str) -> str:
     """/dataset/new pre-filled for the request (its id and metadata template)."""
     from ckanext.satudata.datarequest import template_helpers
     return template_helpers.new_dataset_url(req, org_id)
+
+
+def satudata_request_title(request_id: str | None) -> str | None:
+    """The title of a data request the current user may see, else None."""
+    from ckanext.satudata.datarequest import template_helpers
+    return template_helpers.request_title(request_id)
+
+
+def satudata_request_agency_link(org_id: str) -> bool:
+    """The organization page links to its data requests (members only)."""
+    from ckanext.satudata.datarequest import template_helpers
+    return template_helpers.may_see_agency_requests(org_id)

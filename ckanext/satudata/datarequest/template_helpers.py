@@ -9,7 +9,8 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.satudata.datarequest import steps
 
-__all__ = ["ACTION_STATUSES", "allowed_actions", "may_unlink", "producer_org_ids", "new_dataset_url", "field_label", "event_label"]
+__all__ = ["ACTION_STATUSES", "allowed_actions", "may_edit", "may_see_agency_requests",
+           "request_title", "may_unlink", "producer_org_ids", "new_dataset_url", "field_label", "event_label"]
 
 # action -> statuses in which it can succeed (mirrors logic/action/request.py)
 ACTION_STATUSES = {
@@ -25,6 +26,7 @@ ACTION_STATUSES = {
     "reject": steps.OPEN,
     "cancel": steps.OPEN,
     "comment_create": steps.STATUSES,
+    "update": steps.OPEN,
 }
 
 
@@ -58,8 +60,35 @@ def allowed_actions(req: dict[str, Any]) -> set[str]:
     if status in ACTION_STATUSES["link_dataset"] and (
             _may("dispose", {"id": req["id"]}) or producer_org_ids(req)):
         allowed.add("link_dataset")
+    if "update" in allowed and _may("inbox", {}):  # is_public is the Walidata's
+        allowed.add("set_public")
     allowed.add("unfollow" if req.get("am_following") else "follow")
     return allowed
+
+
+def may_edit(req: dict[str, Any]) -> bool:
+    """The edit form: auth (requester while submitted, Walidata), while the request is open."""
+    return (not req.get("limited") and req["status"] in ACTION_STATUSES["update"]
+            and _may("update", {"id": req["id"]}))
+
+
+def may_see_agency_requests(org_id: str) -> bool:
+    """The agency's members (sysadmins too) get the link to its requests."""
+    from ckan import authz
+
+    user = tk.current_user.name if tk.current_user.is_authenticated else None
+    return bool(user and authz.has_user_permission_for_group_or_org(org_id, user, "read"))
+
+
+def request_title(request_id: str | None) -> str | None:
+    """The title of a request the current user may see (None otherwise)."""
+    if not request_id:
+        return None
+    try:
+        req = tk.get_action("satudata_request_show")({"user": tk.current_user.name}, {"id": request_id})
+    except (tk.NotAuthorized, tk.ObjectNotFound, tk.ValidationError):
+        return None
+    return req.get("title")
 
 
 def may_unlink(req: dict[str, Any], dataset_id: str) -> bool:

@@ -22,7 +22,7 @@ __all__ = [
     "satudata_request_link_dataset", "satudata_request_unlink_dataset", "satudata_request_receive",
     "satudata_request_reject", "satudata_request_cancel", "satudata_request_timeline",
     "satudata_request_comment_create", "satudata_request_comment_list", "satudata_request_follow",
-    "satudata_request_unfollow",
+    "satudata_request_unfollow", "satudata_request_inbox",
 ]
 
 _OK: AuthResult = {"success": True}
@@ -87,6 +87,11 @@ def satudata_request_patch(context: Context, data_dict: DataDict) -> AuthResult:
 
 
 def satudata_request_dispose(context: Context, data_dict: DataDict) -> AuthResult:
+    return _walidata_only(context)
+
+
+def satudata_request_inbox(context: Context, data_dict: DataDict) -> AuthResult:
+    """The request inbox (new, overdue, waiting for a recommendation) is the Walidata's."""
     return _walidata_only(context)
 
 

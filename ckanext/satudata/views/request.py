@@ -34,6 +34,7 @@ _STEP_FORMS = {
     "comment": ("satudata_request_comment_create", ("comment",)),
     "follow": ("satudata_request_follow", ()),
     "unfollow": ("satudata_request_unfollow", ()),
+    "public": ("satudata_request_patch", ("is_public",)),
 }
 
 
@@ -117,7 +118,7 @@ def mine():
 def inbox():
     """The Walidata's inbox: new, overdue, waiting for a recommendation."""
     try:
-        tk.check_access("satudata_request_dispose", _context(), {})
+        tk.check_access("satudata_request_inbox", _context(), {})
     except tk.NotAuthorized:
         return _refuse(tk._("Only the Walidata has a data request inbox"))
     listing = tk.get_action("satudata_request_list")
@@ -141,7 +142,7 @@ def new():
     data: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     if tk.request.method == "POST":
-        data = {k: tk.request.form.get(k, "").strip() for k in _NEW_FIELDS}
+        data = _posted_fields()
         try:
             req = tk.get_action("satudata_request_create")(
                 _context(), {k: v for k, v in data.items() if v})
@@ -150,10 +151,44 @@ def new():
         else:
             tk.h.flash_success(tk._("Your data request has been filed; the Walidata will follow it up"))
             return tk.redirect_to("satudata_request.read", id=req["id"])
-    return tk.render("satudata/request/new.html", {
-        "data": data, "errors": errors, "area_level_options": _area_level_options(),
-        "error_summary": {template_helpers.field_label(k): "; ".join(v) for k, v in errors.items()},
-    })
+    return tk.render("satudata/request/new.html", _form_vars(data, errors))
+
+
+def _posted_fields() -> dict[str, str]:
+    return {k: tk.request.form.get(k, "").strip() for k in _NEW_FIELDS}
+
+
+def _form_vars(data: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
+    return {"data": data, "errors": errors, "area_level_options": _area_level_options(),
+            "error_summary": {template_helpers.field_label(k): "; ".join(v) for k, v in errors.items()}}
+
+
+@satudata_request.route("/<id>/ubah", methods=["GET", "POST"])
+def edit(id: str):
+    """The request's own fields: the requester until it is dispositioned, the Walidata while it is open."""
+    try:
+        req = tk.get_action("satudata_request_show")(_context(), {"id": id})
+    except (tk.ObjectNotFound, tk.NotAuthorized):
+        return tk.abort(404, tk._("Data request not found"))
+    if not template_helpers.may_edit(req):
+        return _refuse(tk._("You may not edit this data request"))
+    errors: dict[str, list[str]] = {}
+    if tk.request.method == "POST":
+        data = _posted_fields()
+        try:
+            tk.get_action("satudata_request_update")(
+                _context(), dict({k: v for k, v in data.items() if v}, id=req["id"]))
+        except tk.NotAuthorized:
+            return _refuse(tk._("You may not edit this data request"))
+        except tk.ValidationError as e:
+            errors = _form_errors(e)
+        else:
+            tk.h.flash_success(tk._("The data request was saved"))
+            return tk.redirect_to("satudata_request.read", id=req["id"])
+    else:
+        data = {k: req.get(k) or "" for k in _NEW_FIELDS}
+        data["indicators"] = "\n".join(req.get("indicators") or [])
+    return tk.render("satudata/request/edit.html", dict(_form_vars(data, errors), req=req))
 
 
 @satudata_request.route("/instansi/<org>")
@@ -217,6 +252,9 @@ def act(id: str, step: str):
 
 
 def _done_message(step: str) -> str:
+    if step == "public":
+        return (tk._("The request is now public") if tk.asbool(tk.request.form.get("is_public"))
+                else tk._("The request is no longer public"))
     return {
         "dispose": tk._("The request was dispositioned to the agencies"),
         "ask_recommendation": tk._("The Pembina Data was asked for a recommendation"),

@@ -5,6 +5,8 @@ import datetime as dt
 import pytest
 
 import ckan.model as model
+import ckan.plugins.toolkit as tk
+import ckan.tests.factories as factories
 import ckan.tests.helpers as helpers
 
 from ckanext.satudata import demo
@@ -200,3 +202,110 @@ def test_the_agency_list_prefills_a_dataset_for_the_request(people, app):
 def test_header_links_to_the_requests(people, app):
     page = _text(app.get("/dataset/", headers=_auth("produsen-dinkes")))
     assert 'href="/permintaan"' in page and "Permintaan Data" in page
+
+
+def test_the_edit_page_for_the_requester_then_the_walidata(people, app):
+    req = _file()
+    forum, walidata = _auth("forum"), _auth("walidata")
+    page = _text(app.get(f"/permintaan/{req['id']}", headers=forum))
+    assert f'data-action="edit" href="/permintaan/{req["id"]}/ubah"' in page and ">Ubah<" in page
+    form = _text(app.get(f"/permintaan/{req['id']}/ubah", headers=forum))
+    assert 'value="Jumlah penduduk per kecamatan"' in form and "Untuk RPJMD." in form and 'value="2022-2024"' in form
+    # field errors under their fields, the input kept, nothing saved
+    response = app.post(f"/permintaan/{req['id']}/ubah", headers=forum,
+                        data={"title": "", "description": "Untuk RPJMD.", "purpose": "Perencanaan", "years": "kemarin"})
+    page = _text(response)
+    assert response.status_code == 200 and "error-block" in page and "Wajib diisi" in page
+    assert "Tahun ditulis seperti 2020-2024 atau 2021, 2023" in page and 'value="kemarin"' in page
+    assert _call("satudata_request_show", "forum", id=req["id"])["years"] == "2022-2024"
+    page = _text(app.post(f"/permintaan/{req['id']}/ubah", headers=forum, follow_redirects=True, data={
+        "title": "Jumlah penduduk per desa", "description": "Untuk RPJMD.", "purpose": "Perencanaan",
+        "indicators": "Laki-laki\nPerempuan", "area_level": "desa", "years": "2023"}))
+    assert "Permintaan data telah disimpan" in page and "Jumlah penduduk per desa" in page
+    saved = _call("satudata_request_show", "forum", id=req["id"])
+    assert (saved["title"], saved["indicators"], saved["area_level"], saved["years"]) == (
+        "Jumlah penduduk per desa", ["Laki-laki", "Perempuan"], "desa", "2023")
+    # once dispositioned, only the Walidata edits
+    _call("satudata_request_dispose", "walidata", id=req["id"], organizations=["disdukcapil"])
+    assert 'data-action="edit"' not in _text(app.get(f"/permintaan/{req['id']}", headers=forum))
+    app.get(f"/permintaan/{req['id']}/ubah", headers=forum, status=403)
+    app.post(f"/permintaan/{req['id']}/ubah", headers=forum, data={"title": "x"}, status=403)
+    producer = _auth("produsen-disdukcapil")
+    assert 'data-action="edit"' not in _text(app.get(f"/permintaan/{req['id']}", headers=producer))
+    app.get(f"/permintaan/{req['id']}/ubah", headers=producer, status=403)
+    app.get(f"/permintaan/{req['id']}/ubah", headers=_auth("produsen-dinkes"), status=404)
+    assert 'data-action="edit"' in _text(app.get(f"/permintaan/{req['id']}", headers=walidata))
+    app.post(f"/permintaan/{req['id']}/ubah", headers=walidata, data={
+        "title": "Jumlah penduduk per desa 2023", "description": "Untuk RPJMD.", "purpose": "Perencanaan"})
+    assert _call("satudata_request_show", "walidata", id=req["id"])["title"] == "Jumlah penduduk per desa 2023"
+    # closed: nobody edits
+    _call("satudata_request_reject", "walidata", id=req["id"], reason="Sudah ada")
+    assert 'data-action="edit"' not in _text(app.get(f"/permintaan/{req['id']}", headers=walidata))
+    app.get(f"/permintaan/{req['id']}/ubah", headers=walidata, status=403)
+
+
+def test_the_walidata_makes_a_request_public_and_back(people, app):
+    req = _file()
+    walidata, forum = _auth("walidata"), _auth("forum")
+    assert 'data-form="public"' not in _text(app.get(f"/permintaan/{req['id']}", headers=forum))
+    page = _text(app.get(f"/permintaan/{req['id']}", headers=walidata))
+    assert 'data-form="public"' in page and 'data-action="make_public"' in page and 'data-request-public="true"' not in page
+    # the requester may edit but not publish: the action refuses, nothing changes
+    page = _text(app.post(f"/permintaan/{req['id']}/public", headers=forum, follow_redirects=True,
+                          data={"is_public": "true"}))
+    assert "Hanya Walidata" in page
+    assert _call("satudata_request_show", "walidata", id=req["id"])["is_public"] is False
+    app.post(f"/permintaan/{req['id']}/public", headers=_auth("produsen-dinkes"), data={"is_public": "true"},
+             status=403)
+    page = _text(app.post(f"/permintaan/{req['id']}/public", headers=walidata, follow_redirects=True,
+                          data={"is_public": "true"}))
+    assert "Permintaan kini publik" in page and 'data-action="make_private"' in page
+    assert 'data-request-public="true"' in page and ">Publik<" in page
+    assert _call("satudata_request_show", "walidata", id=req["id"])["is_public"] is True
+    # the badge in the list, also for those who see only the public part
+    for who in ("forum", "produsen-dinkes"):
+        row = _text(app.get("/permintaan", headers=_auth(who))).split(f'data-request-id="{req["id"]}"')[1]
+        assert 'data-request-public="true"' in row.split("</tr>")[0]
+    page = _text(app.get(f"/permintaan/{req['id']}", headers=_auth("produsen-dinkes")))
+    assert 'data-request-public="true"' in page and 'data-form="public"' not in page
+    page = _text(app.post(f"/permintaan/{req['id']}/public", headers=walidata, follow_redirects=True,
+                          data={"is_public": "false"}))
+    assert "Permintaan tidak lagi publik" in page and 'data-request-public="true"' not in page
+    assert _call("satudata_request_show", "walidata", id=req["id"])["is_public"] is False
+    app.get(f"/permintaan/{req['id']}", headers=_auth("produsen-dinkes"), status=404)
+
+
+def test_the_inbox_is_the_walidatas(people, app):
+    sysadmin = factories.Sysadmin()
+    assert helpers.call_auth("satudata_request_inbox", {"user": "walidata", "model": model})
+    assert helpers.call_auth("satudata_request_inbox", {"user": sysadmin["name"], "model": model})
+    for user in ("forum", "pembina", "produsen-disdukcapil"):
+        with pytest.raises(tk.NotAuthorized):
+            helpers.call_auth("satudata_request_inbox", {"user": user, "model": model})
+    app.get("/permintaan/kotak-masuk", headers=_auth("walidata"), status=200)
+    app.get("/permintaan/kotak-masuk", headers=_auth("pembina"), status=403)
+    assert 'href="/permintaan/kotak-masuk"' in _text(app.get("/permintaan", headers=_auth("walidata")))
+    assert 'href="/permintaan/kotak-masuk"' not in _text(app.get("/permintaan", headers=_auth("forum")))
+
+
+def test_the_dataset_form_names_the_request_it_fulfils(people, app):
+    req = _sent("Jumlah kelahiran per kecamatan")
+    org_id = helpers.call_action("organization_show", id="disdukcapil")["id"]
+    form = _text(app.get(f"/dataset/new?owner_org={org_id}&sdi_request_id={req['id']}",
+                         headers=_auth("produsen-disdukcapil")))
+    assert f'<a href="/permintaan/{req["id"]}" data-request-id="{req["id"]}">Jumlah kelahiran per kecamatan</a>' in form
+    # a request the user may not see: the id travels, its title is not shown
+    other_org = helpers.call_action("organization_show", id="dinas-kesehatan")["id"]
+    form = _text(app.get(f"/dataset/new?owner_org={other_org}&sdi_request_id={req['id']}",
+                         headers=_auth("produsen-dinkes")))
+    assert f'name="sdi_request_id" value="{req["id"]}"' in form
+    assert "Jumlah kelahiran per kecamatan" not in form and f'href="/permintaan/{req["id"]}"' not in form
+
+
+def test_the_organization_page_links_its_members_to_its_requests(people, app):
+    link = 'href="/permintaan/instansi/disdukcapil"'
+    assert link in _text(app.get("/organization/disdukcapil", headers=_auth("produsen-disdukcapil")))
+    page = _text(app.get("/organization/about/disdukcapil", headers=_auth("produsen-disdukcapil")))
+    assert link in page and "Permintaan Data" in page
+    assert link not in _text(app.get("/organization/disdukcapil", headers=_auth("produsen-dinkes")))
+    assert link not in _text(app.get("/organization/disdukcapil"))
