@@ -21,6 +21,7 @@ TABLE_SCHEMA = {"fields": [
     {"name": "tahun", "type": "integer"},
     {"name": "jumlah", "type": "integer"},
 ]}
+STEP = "[Permintaan Data] Jumlah penduduk per kecamatan: Langkah %s selesai: %s"
 CSV = "kecamatan,tahun,jumlah\nJatinangor,2024,120\nTanjungsari,2024,98\n"
 
 
@@ -100,9 +101,13 @@ def test_a_request_walks_all_eleven_steps(people, inbox):
     assert _call("satudata_request_show", "forum", id=req["id"])["step"] == 8
     _drain()  # validation of the CSV and the notices so far
     assert helpers.call_action("resource_validation_show", resource_id=res["id"])["status"] == "success"
-    _mail(inbox)
+    assert _mail(inbox) == [("forum", STEP % (6, "Data dikumpulkan")),
+                            ("forum", STEP % (7, "Data dimasukkan ke portal"))]
     _call("satudata_dataset_submit", "produsen-disdukcapil", id=pkg["id"])
     assert _call("satudata_request_show", "forum", id=req["id"])["step"] == 9
+    _drain()
+    assert [(to, subject) for to, subject in _mail(inbox) if subject.startswith("[")] == [
+        ("forum", STEP % (8, "Metadata dilengkapi"))]
 
     # step 9: the agency's PPID verifies; step 10: the Walidata publishes
     _call("satudata_dataset_verify", "ppid-disdukcapil", id=pkg["id"])
@@ -110,12 +115,15 @@ def test_a_request_walks_all_eleven_steps(people, inbox):
     assert (req["status"], req["step"]) == ("sent", 10)
     _drain()
     mail = _mail(inbox)
-    assert ("forum", "[Permintaan Data] Jumlah penduduk per kecamatan: Langkah 9 selesai: Diverifikasi oleh PPID") in mail
+    assert [m for m in mail if m[1].startswith("[")] == [("forum", STEP % (9, "Diverifikasi oleh PPID"))]
+    assert sorted(to for to, _ in mail) == ["forum", "produsen-disdukcapil", "walidata"]
     _call("satudata_dataset_publish", "walidata", id=pkg["id"])
     req = _call("satudata_request_show", "forum", id=req["id"])
     assert (req["status"], req["step"]) == ("delivered", 11)
     _drain()
-    assert "forum" in [to for to, _ in _mail(inbox)]
+    mail = _mail(inbox)
+    assert [m for m in mail if m[1].startswith("[")] == [("forum", STEP % (10, "Diteruskan dan dipublikasikan"))]
+    assert sorted(to for to, _ in mail) == ["forum", "forum", "produsen-disdukcapil"]  # + the dataset notice
 
     # step 11: the Forum member receives the data
     req = _call("satudata_request_receive", "forum", id=req["id"], note="Diterima, terima kasih.")
@@ -134,7 +142,7 @@ def test_a_request_walks_all_eleven_steps(people, inbox):
     for before, step in zip(steps, steps[1:]):
         expected = due.add(_parse(before["done_at"]), due.parse(tk.config[f"ckanext.satudata.due.step{step['step']}"]))
         assert _parse(step["due_at"]) == expected, step
-        assert step["overdue"] is False
+        assert step["overdue"] is (_parse(step["done_at"]) > _parse(step["due_at"])) is False
     assert _parse(steps[0]["done_at"]) <= _parse(steps[-1]["done_at"])
     assert all(_parse(a["done_at"]) <= _parse(b["done_at"]) for a, b in zip(steps, steps[1:]))
     # step 9 counts working days: never due on a weekend or a holiday (local calendar)
