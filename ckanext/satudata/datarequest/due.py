@@ -44,7 +44,11 @@ def parse(text: str) -> Duration:
 
 
 def step_duration(step: int) -> Duration:
-    return parse(tk.config.get(f"ckanext.satudata.due.step{step}") or "P7D")
+    key = f"ckanext.satudata.due.step{step}"
+    try:
+        return parse(tk.config.get(key) or "P7D")
+    except ValueError as e:
+        raise ValueError(f"{key}: {e} (use e.g. P7D, P1M or P5DB)") from None
 
 
 def _zone() -> ZoneInfo:
