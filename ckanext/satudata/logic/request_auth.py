@@ -99,11 +99,22 @@ def satudata_request_ask_recommendation(context: Context, data_dict: DataDict) -
     return _walidata_only(context)
 
 
+def not_needed(data_dict: DataDict) -> bool:
+    """``not_needed`` read exactly as the action's schema reads it."""
+    value = (data_dict or {}).get("not_needed")
+    if value in (None, "", tk.missing):
+        return False
+    try:
+        return bool(tk.get_validator("boolean_validator")(value, {}))
+    except tk.Invalid:
+        return False
+
+
 def satudata_request_recommend(context: Context, data_dict: DataDict) -> AuthResult:
     """The Pembina asked gives the recommendation; the Walidata may mark it not needed."""
     user = context.get("user")
     req = _request(data_dict)
-    if tk.asbool((data_dict or {}).get("not_needed")):
+    if not_needed(data_dict):
         return _walidata_only(context)
     if access.is_asked_pembina(user, req):
         return _OK
@@ -123,7 +134,8 @@ def _dataset_link_auth(context: Context, data_dict: DataDict) -> AuthResult:
     req = _request(data_dict)
     if permissions.is_walidata(user):
         return _OK
-    pkg = model.Package.get((data_dict or {}).get("dataset_id") or "")
+    dataset_id = (data_dict or {}).get("dataset_id")
+    pkg = model.Package.get(dataset_id) if isinstance(dataset_id, str) and dataset_id else None
     if pkg is None:
         raise tk.ObjectNotFound(tk._("Dataset not found"))
     obj = access.user_of(user)
