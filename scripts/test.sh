@@ -12,7 +12,8 @@ apt_ensure chromium openssl   # browser tests drive Debian's Chromium; TLS tests
 mkdir -p "$VAR/storage-test" "$ROOT/test-artifacts"
 cd "$ROOT"
 set +e
-"$VENV/bin/python" -m pytest --ckan-ini=test.ini -p no:cacheprovider "${@:-ckanext/satudata/tests}"
+# One run at a time: the tests share one database, Solr core and Redis db.
+flock "$VAR/pytest.lock" "$VENV/bin/python" -m pytest --ckan-ini=test.ini -p no:cacheprovider "${@:-ckanext/satudata/tests}"
 rc=$?
 set -e
 # pytest's 5 means no test ran: that is a failure here, never a pass.
