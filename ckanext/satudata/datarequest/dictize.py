@@ -116,6 +116,17 @@ def comment_dict(comment: RequestComment) -> dict[str, Any]:
             "comment": comment.comment, "created": iso(comment.created)}
 
 
+def _done_by(event: RequestEvent) -> str | None:
+    """Who did a step: for steps 6-10, everyone who did it for one of the
+    datasets (in the order they did), else the event's actor."""
+    names = []
+    for actor in (event.data or {}).get("actors") or []:
+        name = _user_name(actor.get("user_id"))
+        if name and name not in names:
+            names.append(name)
+    return ", ".join(names) if names else _user_name(event.actor_id)
+
+
 def timeline(req: DataRequest) -> dict[str, Any]:
     """Every step: actor, done at, due at, overdue or not; then every event."""
     events = list(model.Session.scalars(
@@ -129,15 +140,17 @@ def timeline(req: DataRequest) -> dict[str, Any]:
                "actor_role_label": steps.actor_label(role)}
         event = done.get(step)
         if event is not None:
-            row.update(state="done", done_at=iso(event.created), done_by=_user_name(event.actor_id),
+            row.update(state="done", done_at=iso(event.created), done_by=_done_by(event),
+                       done_by_datasets=[{"dataset": a.get("dataset"), "user": _user_name(a.get("user_id"))}
+                                         for a in (event.data or {}).get("actors") or []],
                        due_at=iso(event.due), overdue=bool(event.due and event.created > event.due),
                        note=event.note, skipped=bool((event.data or {}).get("not_needed")))
         elif step == req.step and req.status in steps.OPEN:
-            row.update(state="current", done_at=None, done_by=None, due_at=iso(req.step_due),
+            row.update(state="current", done_at=None, done_by=None, done_by_datasets=[], due_at=iso(req.step_due),
                        overdue=bool(req.step_due and req.step_due < now), note=None, skipped=False)
         else:
-            row.update(state="pending", done_at=None, done_by=None, due_at=None, overdue=False, note=None,
-                       skipped=False)
+            row.update(state="pending", done_at=None, done_by=None, done_by_datasets=[], due_at=None, overdue=False,
+                       note=None, skipped=False)
         rows.append(row)
     return {"id": req.id, "status": req.status, "status_label": steps.status_label(req.status),
             "step": req.step, "steps": rows, "events": [event_dict(e) for e in events]}

@@ -3,7 +3,9 @@
 Every event goes to the requester and the request's followers; some also to
 whoever must act next: filing and step 3 -> the Walidata, asking for a
 recommendation -> the Pembina asked, sending (step 5) -> the target agencies'
-producers. The person who acted is never told of their own act.
+producers. Agencies added after sending (``redisposed``) are told as if sent
+to them, and only they. The person who acted is never told of their own act.
+Subjects are one line whatever the request's title holds.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from ckanext.satudata.datarequest import access, progress, steps
 from ckanext.satudata.model import DataRequest, RequestEvent, RequestFollower
 
 __all__ = ["NOTIFIED", "enqueue", "recipients", "send", "request_url", "walidata_users", "pembina_users", "producers",
-           "ppids", "mail"]
+           "ppids", "mail", "one_line"]
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +34,18 @@ def enqueue(events) -> None:
     if not tk.config.get("ckanext.satudata.notify"):
         return
     for event in events:
-        if event is not None and event.kind in NOTIFIED:
+        if event is not None and (event.kind in NOTIFIED or _adds_agencies(event)):
             tk.enqueue_job(send, [event.id], title=f"satudata request notice {event.id}")
+
+
+def _adds_agencies(event: RequestEvent) -> bool:
+    return event.kind == "redisposed" and bool((event.data or {}).get("added"))
+
+
+def one_line(text: str) -> str:
+    """``text`` with every run of whitespace (newlines too) as one space: fit
+    for an email header."""
+    return " ".join(str(text or "").split())
 
 
 def request_url(req: DataRequest) -> str:
@@ -51,10 +63,13 @@ def pembina_users(req: DataRequest) -> list[model.User]:
     return roles.users_with_role("pembina")
 
 
-def producers(req: DataRequest) -> list[model.User]:
-    """Editors and admins of the target agencies (not sysadmins who merely created them)."""
+def producers(req: DataRequest, org_names: list[str] | None = None) -> list[model.User]:
+    """Editors and admins of the target agencies, or of those of them named in
+    ``org_names`` (not sysadmins who merely created them)."""
     users = []
     for org in progress.targets(req):
+        if org_names is not None and org.name not in org_names:
+            continue
         members = model.Session.scalars(
             select(model.Member.table_id).where(
                 model.Member.group_id == org.id, model.Member.table_name == "user", model.Member.state == "active",
@@ -73,6 +88,8 @@ def _followers(req: DataRequest) -> list[model.User]:
 
 
 def recipients(event: RequestEvent, req: DataRequest) -> list[model.User]:
+    if _adds_agencies(event):
+        return _visible(event, req, producers(req, event.data["added"]))
     users = []
     requester = model.User.get(req.requester_id) if req.requester_id else None
     if requester:
@@ -86,6 +103,11 @@ def recipients(event: RequestEvent, req: DataRequest) -> list[model.User]:
         users += producers(req)
     elif event.kind in ("rejected", "cancelled", "comment"):
         users += walidata_users()
+    return _visible(event, req, users)
+
+
+def _visible(event: RequestEvent, req: DataRequest, users: list[model.User]) -> list[model.User]:
+    """Each user once, not the actor, only active ones with an email who may see the request."""
     seen, out = {event.actor_id}, []
     for user in users:
         # a follower who lost access (agency dropped) hears no more of it
@@ -106,8 +128,9 @@ def _subject(event: RequestEvent, req: DataRequest, _) -> str:
             "comment": _("New comment"),
             "rejected": _("Request rejected"),
             "cancelled": _("Request cancelled"),
+            "redisposed": _("Request sent to your agency"),
         }.get(event.kind, event.kind)
-    return _("[Data request] %(title)s: %(what)s") % {"title": req.title, "what": what}
+    return one_line(_("[Data request] %(title)s: %(what)s") % {"title": req.title, "what": what})
 
 
 def mail(users: list[model.User], subject: str, body: str) -> int:

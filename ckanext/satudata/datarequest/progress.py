@@ -3,7 +3,13 @@
 Every change happens on the request row locked ``FOR UPDATE`` so two people
 acting at once queue up; the caller commits. Steps 6-10 are not called by
 anybody: they complete when the linked datasets reach the state the step
-stands for, whoever's action got them there.
+stands for, and are credited to whoever did that for each dataset (who linked
+it, created it, submitted, verified, published it).
+
+Lock order, everywhere: the dataset row first (``transitions.lock_dataset``),
+then its requests' rows by request id. A transition locks the dataset and then
+advances its requests; a link locks the dataset and then the request, so
+either one waits for the other and sees its committed result.
 """
 from __future__ import annotations
 
@@ -14,15 +20,18 @@ import ckan.plugins.toolkit as tk
 from sqlalchemy import select
 
 from ckanext.satudata.datarequest import due, steps
-from ckanext.satudata.model import DataRequest, RequestAgency, RequestDataset, RequestEvent, utcnow
+from ckanext.satudata.model import DataRequest, DatasetEvent, RequestAgency, RequestDataset, RequestEvent, utcnow
 
 __all__ = ["lock", "record", "complete_step", "start", "close", "targets", "linked_packages",
-           "link", "unlink", "advance", "revalidate", "dataset_saved", "dataset_changed", "requests_of_dataset"]
+           "link", "unlink", "advance", "revalidate", "dataset_saved", "dataset_changed", "requests_of_dataset",
+           "step_actors"]
 
 log = logging.getLogger(__name__)
 
 # the dataset states that count as done for steps 8, 9 and 10
 _DONE_STATES = {8: ("submitted", "verified", "published"), 9: ("verified", "published"), 10: ("published",)}
+# the dataset workflow transition that does each of them
+_TRANSITION_OF_STEP = {8: "submit", 9: "verify", 10: "publish"}
 
 
 def lock(id_: str) -> DataRequest:
@@ -89,8 +98,10 @@ def linked_packages(req: DataRequest, include_deleted: bool = False) -> list[mod
 
 
 def requests_of_dataset(pkg_id: str) -> list[str]:
+    """The ids of the requests ``pkg_id`` is linked to, in lock order."""
     return list(model.Session.scalars(
-        select(RequestDataset.request_id).where(RequestDataset.package_id == pkg_id)).all())
+        select(RequestDataset.request_id).where(RequestDataset.package_id == pkg_id)
+        .order_by(RequestDataset.request_id)).all())
 
 
 def check_linkable(req: DataRequest, pkg: model.Package, field: str = "dataset_id") -> None:
@@ -135,23 +146,59 @@ def _step_condition(step: int, req: DataRequest, packages: list[model.Package]) 
     return all((p.extras.get("sdi_status") or "draft") in _DONE_STATES[step] for p in packages)
 
 
+def _dataset_actor(step: int, req: DataRequest, pkg: model.Package) -> tuple[str | None, object]:
+    """Who did ``step`` for ``pkg``, and when (for ordering): who linked it
+    (6), who created it (7), who made the transition of steps 8-10 last."""
+    if step == 6:
+        row = model.Session.get(RequestDataset, (req.id, pkg.id))
+        return (row.linked_by, row.created) if row else (None, None)
+    if step == 7:
+        return pkg.creator_user_id, pkg.metadata_created
+    event = model.Session.scalars(
+        select(DatasetEvent).where(DatasetEvent.package_id == pkg.id,
+                                   DatasetEvent.action == _TRANSITION_OF_STEP[step])
+        .order_by(DatasetEvent.created.desc()).limit(1)).first()
+    return (event.user_id, event.created) if event else (None, None)
+
+
+def step_actors(step: int, req: DataRequest, packages: list[model.Package]) -> list[dict]:
+    """Each dataset's actor for an automatic step, oldest first."""
+    rows = []
+    for pkg in packages:
+        user_id, at = _dataset_actor(step, req, pkg)
+        user = model.User.get(user_id) if user_id else None
+        rows.append({"dataset": pkg.name, "user_id": user_id, "user": user.name if user else None,
+                     "_at": at})
+    rows.sort(key=lambda r: (r["_at"] is None, r["_at"] or 0))
+    for row in rows:
+        del row["_at"]
+    return rows
+
+
 def advance(req: DataRequest, actor_id: str | None) -> list[RequestEvent]:
     """Complete steps 6-10 as far as the linked datasets allow (a dataset that
-    is already published completes them all at once)."""
+    is already published completes them all at once). Each step is credited
+    to whoever did it for the dataset that completed it last, ``actor_id``
+    (who triggered this) only when no dataset says; every dataset's actor is
+    listed in the event's data."""
     if req.status != "sent":
         return []
     events = []
     packages = linked_packages(req)
     while steps.FIRST_AUTOMATIC <= req.step <= steps.LAST_AUTOMATIC and _step_condition(req.step, req, packages):
-        events.append(complete_step(req, req.step, actor_id,
-                                    data={"datasets": [p.name for p in packages]}))
+        actors = step_actors(req.step, req, packages)
+        credited = next((a["user_id"] for a in reversed(actors) if a["user_id"]), actor_id)
+        events.append(complete_step(req, req.step, credited,
+                                    data={"datasets": [p.name for p in packages], "actors": actors}))
     if req.step == 11 and req.status == "sent":
         req.status = "delivered"
     return events
 
 
 def dataset_changed(pkg_id: str, actor_id: str | None) -> list[RequestEvent]:
-    """A linked dataset moved (resource, submit, verify, publish): advance its requests."""
+    """A linked dataset moved (resource, submit, verify, publish): advance its
+    requests. The caller holds the dataset's row lock; the requests are locked
+    here in id order."""
     events = []
     for request_id in requests_of_dataset(pkg_id):
         req = lock(request_id)
@@ -177,22 +224,35 @@ def dataset_saved(pkg_id: str, actor_id: str | None) -> list[RequestEvent]:
     ``sdi_request_id`` is linked to that request (the dataset validator has
     already refused a request it may not fulfil), and every request it serves
     advances as far as its datasets allow (a new resource completes step 7).
-    Returns the events to notify; the caller commits.
+    Locks the dataset, then its requests by id. Returns the events to notify;
+    the caller commits.
     """
+    from ckanext.satudata import transitions
+
     pkg = model.Package.get(pkg_id)
-    if pkg is None or "sdi_status" not in pkg.extras:
+    if pkg is None or pkg.state == "deleted" or "sdi_status" not in pkg.extras:
         return []
-    events = []
+    pkg = transitions.lock_dataset(pkg.id)
+    linked = requests_of_dataset(pkg.id)
     request_id = pkg.extras.get("sdi_request_id")
-    if request_id and model.Session.get(RequestDataset, (request_id, pkg.id)) is None:
+    to_link = request_id if request_id and request_id not in linked else None
+    locked = {}
+    for id_ in sorted(set(linked) | ({to_link} if to_link else set())):
         try:
-            req = lock(request_id)
-            check_linkable(req, pkg, field="sdi_request_id")
-        except (tk.ValidationError, tk.ObjectNotFound) as e:
+            locked[id_] = lock(id_)
+        except tk.ObjectNotFound:
+            log.warning("dataset %s names unknown request %s", pkg.id, id_)
+    events = []
+    if to_link in locked:
+        try:
+            check_linkable(locked[to_link], pkg, field="sdi_request_id")
+        except tk.ValidationError as e:
             # The dataset is already saved (core committed it); the request
             # changed since the validator passed. Keep the dataset, skip the link.
-            model.Session.rollback()
-            log.warning("dataset %s not linked to request %s: %s", pkg_id, request_id, e)
-            return dataset_changed(pkg_id, actor_id)
-        events.append(link(req, pkg, actor_id))
-    return events + dataset_changed(pkg.id, actor_id)
+            log.warning("dataset %s not linked to request %s: %s", pkg.id, to_link, e)
+            del locked[to_link]
+        else:
+            events.append(link(locked[to_link], pkg, actor_id))
+    for id_ in sorted(locked):
+        events += advance(locked[id_], actor_id)
+    return events

@@ -1,8 +1,10 @@
 """``ckan satudata remind``: email whoever owns an overdue step, once a day.
 
-The key ``remind:<request>:<step>:<local date>`` goes into satudata_notice_log
-under a unique constraint before anything is sent, so a second run on the
-same day (or two runs at once) sends nothing twice.
+Each recipient is claimed on their own: the key
+``remind:<request>:<step>:<user>:<local date>`` goes into satudata_notice_log
+under a unique constraint before their email is sent, so a second run on the
+same day (or two runs at once) sends nobody anything twice. A failed email
+gives back only its own claim: the next run retries that recipient alone.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+from ckan.lib import mailer
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
@@ -58,6 +61,10 @@ def _claim(key: str) -> bool:
     return result.rowcount == 1
 
 
+def _key(request_id: str, step: int, user_id: str, today: dt.date) -> str:
+    return f"remind:{request_id}:{step}:{user_id}:{today.isoformat()}"
+
+
 def remind(now: dt.datetime | None = None) -> list[dict]:
     """Send today's reminders; returns what was sent (request, step, recipients)."""
     from ckanext.satudata.jobs import _translator
@@ -67,18 +74,26 @@ def remind(now: dt.datetime | None = None) -> list[dict]:
     _ = _translator()
     sent, failed = [], []
     for req in overdue_requests(now):
-        owners = [u for u in step_owners(req) if u.email and u.state == "active"]
-        if not owners or not _claim(f"remind:{req.id}:{req.step}:{today.isoformat()}"):
-            continue
-        try:
-            _send_reminder(req, owners, _)
-        except Exception:  # one bad address or SMTP hiccup must not stop the others
-            log.exception("reminder for request %s step %s failed", req.id, req.step)
-            _unclaim(f"remind:{req.id}:{req.step}:{today.isoformat()}")
-            failed.append(req.id)
-            continue
-        sent.append({"request": req.id, "step": req.step, "to": sorted(u.name for u in owners)})
-        log.info("reminded %s of request %s step %s", [u.name for u in owners], req.id, req.step)
+        request_id, step = req.id, req.step
+        subject, body = _reminder(req, _)
+        reached = []
+        owners = [(u.id, u.name, u.display_name, u.email)
+                  for u in step_owners(req) if u.email and u.state == "active"]
+        for user_id, name, display_name, address in owners:
+            key = _key(request_id, step, user_id, today)
+            if not _claim(key):
+                continue
+            try:
+                mailer.mail_recipient(display_name, address, subject, body)
+            except Exception:  # one bad address or SMTP hiccup must not stop the others
+                log.exception("reminder to %s for request %s step %s failed", name, request_id, step)
+                _unclaim(key)
+                failed.append(f"{request_id}:{name}")
+                continue
+            reached.append(name)
+        if reached:
+            sent.append({"request": request_id, "step": step, "to": sorted(reached)})
+            log.info("reminded %s of request %s step %s", reached, request_id, step)
     if failed:
         raise ReminderError(sent, failed)
     return sent
@@ -98,12 +113,13 @@ def _unclaim(key: str) -> None:
     model.Session.commit()
 
 
-def _send_reminder(req: DataRequest, owners: list[model.User], _) -> None:
+def _reminder(req: DataRequest, _) -> tuple[str, str]:
+    """The reminder's subject (one line) and body."""
     label = steps.step_label(req.step, _)
-    subject = _("[Data request] %(title)s: step %(step)s is overdue (%(label)s)") % {
-        "title": req.title, "step": req.step, "label": label}
+    subject = notices.one_line(_("[Data request] %(title)s: step %(step)s is overdue (%(label)s)") % {
+        "title": req.title, "step": req.step, "label": label})
     due_local = req.step_due.replace(tzinfo=dt.timezone.utc).astimezone(
         ZoneInfo(tk.config.get("ckan.display_timezone") or "Asia/Jakarta"))
     body = "\n".join([subject, "", _("Due: %(due)s") % {"due": due_local.strftime("%Y-%m-%d %H:%M %Z")},
                       notices.request_url(req), "", "-- ", tk.config.get("ckan.site_title") or "Satu Data"])
-    notices.mail(owners, subject, body)
+    return subject, body

@@ -14,7 +14,7 @@ __all__ = ["ACTION_STATUSES", "allowed_actions", "may_edit", "may_see_agency_req
 
 # action -> statuses in which it can succeed (mirrors logic/action/request.py)
 ACTION_STATUSES = {
-    "dispose": ("submitted", "dispositioned", "awaiting_recommendation", "recommended", "format_defined"),
+    "dispose": ("submitted", "dispositioned", "awaiting_recommendation", "recommended", "format_defined", "sent"),
     "ask_recommendation": ("dispositioned", "awaiting_recommendation"),
     "recommend": ("awaiting_recommendation",),
     "not_needed": ("dispositioned", "awaiting_recommendation"),
@@ -27,6 +27,7 @@ ACTION_STATUSES = {
     "cancel": steps.OPEN,
     "comment_create": steps.STATUSES,
     "update": steps.OPEN,
+    "set_public": steps.STATUSES,  # the Walidata's is_public, closed requests too
 }
 
 
@@ -51,7 +52,7 @@ def allowed_actions(req: dict[str, Any]) -> set[str]:
     status = req["status"]
     allowed = set()
     for action, statuses in ACTION_STATUSES.items():
-        if status not in statuses or action in ("not_needed", "link_dataset", "unlink_dataset"):
+        if status not in statuses or action in ("not_needed", "link_dataset", "unlink_dataset", "set_public"):
             continue
         if _may(action, {"id": req["id"]}):
             allowed.add(action)
@@ -60,7 +61,7 @@ def allowed_actions(req: dict[str, Any]) -> set[str]:
     if status in ACTION_STATUSES["link_dataset"] and (
             _may("dispose", {"id": req["id"]}) or producer_org_ids(req)):
         allowed.add("link_dataset")
-    if "update" in allowed and _may("inbox", {}):  # is_public is the Walidata's
+    if _may("inbox", {}) and _may("patch", {"id": req["id"]}):  # is_public is the Walidata's
         allowed.add("set_public")
     allowed.add("unfollow" if req.get("am_following") else "follow")
     return allowed

@@ -188,7 +188,9 @@ def satudata_request_update(context: Context, data_dict: DataDict) -> dict:
     tk.check_access("satudata_request_update", context, data_dict)
     data = validate(data_dict, rs.satudata_request_update, context)
     req = progress.lock(data["id"])
-    _expect_status(req, steps.OPEN)
+    if req.status not in steps.OPEN and not (
+            permissions.is_walidata(context.get("user")) and _only_is_public(req, data)):
+        _expect_status(req, steps.OPEN)  # a closed request: only the Walidata's is_public changes
     if not permissions.is_walidata(context.get("user")):
         if req.status != "submitted":
             model.Session.rollback()
@@ -212,11 +214,19 @@ def satudata_request_update(context: Context, data_dict: DataDict) -> dict:
     return _show(req, context)
 
 
+def _only_is_public(req: DataRequest, data: dict) -> bool:
+    """The input changes nothing but ``is_public``."""
+    return all(getattr(req, key) == data.get(key) for key in _FIELDS)
+
+
+@_releasing_locks
 def satudata_request_patch(context: Context, data_dict: DataDict) -> dict:
-    """Like update, changing only the fields given."""
+    """Like update, changing only the fields given (merged with the stored
+    ones under the request's row lock, so two patches at once keep both).
+    The Walidata may change ``is_public`` alone in any status."""
     _require_id(data_dict)
     tk.check_access("satudata_request_patch", context, data_dict)
-    req = DataRequest.get(data_dict["id"])
+    req = progress.lock(data_dict["id"])  # held until update commits: same transaction
     current = {k: dictize.iso(getattr(req, k)) for k in _FIELDS if getattr(req, k) not in (None, "")}
     current["is_public"] = req.is_public
     current.update(data_dict)
@@ -255,8 +265,10 @@ def satudata_request_dispose(context: Context, data_dict: DataDict) -> dict:
         events = [progress.complete_step(req, 2, _user_id(context), data.get("note"), {"organizations": names})]
         req.status = "dispositioned"
     else:
+        # agencies added after sending hear of it as the first ones did at step 5
+        added = [model.Group.get(i).name for i in wanted if i not in current] if sent else []
         events = [progress.record(req, "redisposed", _user_id(context), data.get("note"),
-                                  {"organizations": names}, step=req.step)]
+                                  {"organizations": names, "added": added}, step=req.step)]
         # an agency dropped after sending may have been all the request waited for
         events += progress.advance(req, _user_id(context))
     _commit(events)
@@ -403,8 +415,10 @@ def satudata_request_link_dataset(context: Context, data_dict: DataDict) -> dict
     _require_id(data_dict, "dataset_id")
     tk.check_access("satudata_request_link_dataset", context, data_dict)
     data = validate(data_dict, rs.satudata_request_link_dataset, context)
+    # the dataset row first, then the request: the order of the workflow
+    # transitions, so a verify or publish at the same moment waits or is waited for
+    pkg = transitions.lock_dataset(_dataset(data["dataset_id"]).id)
     req = progress.lock(data["id"])
-    pkg = _dataset(data["dataset_id"])
     progress.check_linkable(req, pkg)
     events = [progress.link(req, pkg, _user_id(context))]
     events += progress.advance(req, _user_id(context))
@@ -425,11 +439,13 @@ def satudata_request_unlink_dataset(context: Context, data_dict: DataDict) -> di
     _require_id(data_dict, "dataset_id")
     tk.check_access("satudata_request_unlink_dataset", context, data_dict)
     data = validate(data_dict, rs.satudata_request_link_dataset, context)
-    req = progress.lock(data["id"])
-    _expect_status(req, ("sent",))
     pkg = model.Package.get(data["dataset_id"])
     if pkg is None:
         _refuse("dataset_id", tk._("Dataset not found"))
+    if pkg.state != "deleted":  # the dataset row first, then the request (see link)
+        pkg = transitions.lock_dataset(pkg.id)
+    req = progress.lock(data["id"])
+    _expect_status(req, ("sent",))
     events = [progress.unlink(req, pkg, _user_id(context))]
     if pkg.extras.get("sdi_request_id") == req.id:
         del pkg.extras["sdi_request_id"]  # or the next edit of the dataset would link it again

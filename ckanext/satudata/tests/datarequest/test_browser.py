@@ -1,8 +1,9 @@
 """A data request walks the main pages in headless Chromium with the demo's
 role users, against a live `ckan run`: filed on the form, dispositioned,
 recommended, given a format and sent, a dataset created for it from the
-agency's list, then received. The dataset's own workflow (metadata, submit,
-verify, publish) runs through the action API to keep the test short."""
+agency's list, then received; the requester finds it under "Permintaan saya".
+The dataset's own workflow (metadata, submit, verify, publish) runs through
+the action API to keep the test short."""
 import re
 
 import pytest
@@ -69,6 +70,10 @@ def test_a_request_walks_the_pages_in_a_browser(live_server):  # noqa: F811
         request_path = re.search(r"/permintaan/[0-9a-f-]{36}$", page.url).group(0)
         request_id = request_path.rsplit("/", 1)[1]
         assert page.locator(".satudata-step--current").get_attribute("data-step") == "2"
+        # "Permintaan saya" lists it
+        page.goto(f"{base}/permintaan/saya")
+        assert page.locator(f'tr[data-request-id="{request_id}"] a').inner_text() == (
+            "Jumlah penduduk per kecamatan (peramban)")
 
         # step 2 and 3: the Walidata finds it in the inbox, dispositions it, asks BPS
         _as(page, base, "walidata", "/permintaan/kotak-masuk")

@@ -1,9 +1,13 @@
 """SOP time standards on the working-day calendar, and `ckan satudata remind`."""
 import datetime as dt
+import email
+import email.header
 
 import pytest
+from aiosmtpd.controller import Controller
 
 import ckan.model as model
+import ckan.tests.factories as factories
 import ckan.tests.helpers as helpers
 
 from ckanext.satudata.datarequest import due, reminders
@@ -85,3 +89,100 @@ def test_overdue_steps_show_in_the_timeline(portal, requests):
     done = call("satudata_request_timeline", portal.walidata, id=req["id"])["steps"][2]
     assert (done["state"], done["overdue"]) == ("done", True)  # done late stays marked late
     assert helpers.call_action("satudata_request_list", overdue=True)["count"] == 0
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index")
+def test_remind_tells_the_owners_of_steps_9_10_and_11(portal, requests, inbox, cli):
+    from ckanext.satudata.cli import satudata
+
+    at = {}
+    for step, walk in ((9, ("submit",)), (10, ("submit", "verify")), (11, ("submit", "verify", "publish"))):
+        req = requests.new(upto="sent", title=f"Permintaan langkah {step}")
+        pkg = portal.walk(portal.dataset(name=f"ds-{step}"), *walk)
+        req = call("satudata_request_link_dataset", portal.producer_a, id=req["id"], dataset_id=pkg["id"])
+        assert req["step"] == step
+        _overdue(req["id"])
+        at[step] = req
+    assert call("satudata_request_show", portal.forum, id=at[11]["id"])["status"] == "delivered"
+
+    result = cli.invoke(satudata, ["remind"])
+    assert result.exit_code == 0, result.output
+    assert "3 reminders sent" in result.output
+    mail = sorted((m["to"][0], m["subject"]) for m in inbox.messages)
+    assert mail == sorted([
+        (portal.ppid_a["email"], "[Permintaan Data] Permintaan langkah 9: langkah 9 melewati tenggat "
+                                 "(Diverifikasi oleh PPID)"),
+        (portal.walidata["email"], "[Permintaan Data] Permintaan langkah 10: langkah 10 melewati tenggat "
+                                   "(Diteruskan dan dipublikasikan)"),
+        (portal.forum["email"], "[Permintaan Data] Permintaan langkah 11: langkah 11 melewati tenggat "
+                                "(Data diterima)"),
+    ])
+
+
+class _RefusingInbox:
+    """An SMTP server that answers 550 for the addresses in ``refused``."""
+
+    def __init__(self, refused):
+        self.refused, self.messages = set(refused), []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refused:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        msg = email.message_from_bytes(envelope.content)
+        subject = str(email.header.make_header(email.header.decode_header(msg["Subject"])))
+        self.messages.append({"to": list(envelope.rcpt_tos), "subject": subject.replace("\r\n", "")})
+        return "250 OK"
+
+
+@pytest.fixture
+def refusing_smtp():
+    """aiosmtpd on test.ini's smtp.server, refusing what the test says."""
+    handler = _RefusingInbox(())
+    controller = Controller(handler, hostname="127.0.0.1", port=8025)
+    controller.start()
+    yield handler
+    controller.stop()
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index")
+def test_a_refused_recipient_alone_is_retried(portal, requests, refusing_smtp, cli):
+    """Two producers own step 6; the server refuses the second: the next run
+    mails only that one, and the run after nobody."""
+    from ckanext.satudata.cli import satudata
+
+    second = factories.User(name="producer-a2")
+    helpers.call_action("organization_member_create", id=portal.org_a["id"], username="producer-a2", role="editor")
+    req = requests.new(upto="sent")
+    _overdue(req["id"])
+    refusing_smtp.refused.add(second["email"])
+
+    result = cli.invoke(satudata, ["remind"])
+    assert result.exit_code == 1 and "1 reminders failed" in result.output, result.output
+    assert [m["to"] for m in refusing_smtp.messages] == [[portal.producer_a["email"]]]
+
+    refusing_smtp.refused.clear()
+    refusing_smtp.messages.clear()
+    result = cli.invoke(satudata, ["remind"])
+    assert result.exit_code == 0 and "1 reminders sent" in result.output, result.output
+    assert [m["to"] for m in refusing_smtp.messages] == [[second["email"]]]
+
+    refusing_smtp.messages.clear()
+    assert "0 reminders sent" in cli.invoke(satudata, ["remind"]).output
+    assert refusing_smtp.messages == []
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index")
+def test_a_title_with_a_newline_still_reminds(portal, requests, inbox):
+    req = requests.new()
+    row = model.Session.get(DataRequest, req["id"])
+    row.title = "Jumlah penduduk\nper kecamatan\r\n  2024"
+    row.step_due = utcnow() - dt.timedelta(days=1)
+    model.repo.commit()
+    assert reminders.remind() == [{"request": req["id"], "step": 2, "to": [portal.walidata["name"]]}]
+    assert [m["subject"] for m in inbox.messages] == [
+        "[Permintaan Data] Jumlah penduduk per kecamatan 2024: langkah 2 melewati tenggat "
+        "(Disposisi ke perangkat daerah)"]

@@ -2,8 +2,11 @@
 datasets, followers who lose access, closed requests, filters on public
 requests, past dates and reminder failures."""
 import datetime as dt
+import threading
+import time
 
 import pytest
+from sqlalchemy import text
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -165,3 +168,206 @@ def test_a_failed_reminder_is_retried_on_the_next_run(portal, requests, cli, inb
     result = cli.invoke(satudata, ["remind"])
     assert result.exit_code == 0 and "1 reminders sent" in result.output
     assert [m["to"][0] for m in inbox.messages] == [portal.walidata["email"]]
+
+
+# ------------------------------------------- two transactions at the same moment
+
+def _waiting_for_locks(conn) -> int:
+    """Backends blocked on a lock now (a new transaction: the view is a snapshot)."""
+    count = conn.execute(text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'")).scalar_one()
+    conn.rollback()
+    return count
+
+
+def _at_once(calls, held):
+    """Run each ``(action, user, input)`` in its own thread (own session) while a
+    third connection holds the ``(table, id)`` rows of ``held`` locked; release
+    them once every thread is blocked, so the transactions really overlap."""
+    barrier = threading.Barrier(len(calls) + 1)
+    outcomes = [None] * len(calls)
+
+    def worker(slot):
+        action, user, data = calls[slot]
+        try:
+            barrier.wait(timeout=30)
+            outcomes[slot] = call(action, user, **data)
+        except Exception as error:  # the test checks the outcome
+            outcomes[slot] = error
+        finally:
+            model.Session.remove()
+
+    model.Session.remove()
+    threads = [threading.Thread(target=worker, args=(slot,)) for slot in range(len(calls))]
+    with model.meta.engine.connect() as holder, model.meta.engine.connect() as watcher:
+        for table, row_id in held:
+            holder.execute(text(f'SELECT id FROM "{table}" WHERE id = :id FOR UPDATE'), {"id": row_id})
+        for thread in threads:
+            thread.start()
+        barrier.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while _waiting_for_locks(watcher) < len(calls):
+            if time.monotonic() > deadline:
+                holder.rollback()
+                pytest.fail(f"the calls never queued on the row locks: {outcomes}")
+            time.sleep(0.05)
+        holder.commit()
+    for thread in threads:
+        thread.join(timeout=60)
+        assert not thread.is_alive()
+    model.Session.remove()
+    return outcomes
+
+
+@pytest.mark.parametrize("transition, walk, step", [("verify", ("submit",), 10), ("publish", ("submit", "verify"), 11)])
+def test_linking_while_the_dataset_moves_misses_no_step(portal, requests, transition, walk, step):
+    """A producer links a dataset while its PPID verifies it (or the Walidata
+    publishes it): whichever commits first, the request ends up past both."""
+    req = requests.new(upto="sent")
+    pkg = portal.walk(portal.dataset(name="ds"), *walk)
+    actor = {"verify": portal.ppid_a, "publish": portal.walidata}[transition]
+    link, moved = _at_once([
+        ("satudata_request_link_dataset", portal.producer_a, {"id": req["id"], "dataset_id": pkg["id"]}),
+        (f"satudata_dataset_{transition}", actor, {"id": pkg["id"]}),
+    ], held=[("package", pkg["id"]), ("satudata_request", req["id"])])
+    assert isinstance(link, dict) and isinstance(moved, dict), (link, moved)
+    shown = call("satudata_request_show", portal.forum, id=req["id"])
+    assert shown["step"] == step, shown
+    assert shown["status"] == ("delivered" if step == 11 else "sent")
+    done = call("satudata_request_timeline", portal.walidata, id=req["id"])["steps"]
+    assert [s["done_by"] for s in done[5:step - 1]] == (
+        ["producer-a", "producer-a", "producer-a", "ppid-a", "walidata"][:step - 6])
+
+
+def test_two_patches_at_once_keep_both_fields(portal, requests):
+    req = requests.new()
+    title, description = _at_once([
+        ("satudata_request_patch", portal.forum, {"id": req["id"], "title": "Judul baru"}),
+        ("satudata_request_patch", portal.walidata, {"id": req["id"], "description": "Uraian baru"}),
+    ], held=[("satudata_request", req["id"])])
+    assert isinstance(title, dict) and isinstance(description, dict), (title, description)
+    shown = call("satudata_request_show", portal.walidata, id=req["id"])
+    assert (shown["title"], shown["description"]) == ("Judul baru", "Uraian baru")
+
+
+def test_a_datasets_requests_are_locked_in_id_order(portal, requests):
+    from ckanext.satudata.datarequest import progress
+
+    pkg = portal.dataset(name="bersama")
+    ids = []
+    for n in range(4):
+        req = requests.new(upto="sent", title=f"Permintaan {n}")
+        call("satudata_request_link_dataset", portal.producer_a, id=req["id"], dataset_id=pkg["id"])
+        ids.append(req["id"])
+    assert progress.requests_of_dataset(pkg["id"]) == sorted(ids)
+
+
+# ------------------------------------------------------- who did steps 6-10
+
+def test_automatic_steps_credit_each_datasets_own_actor(portal, requests):
+    """Linking datasets someone else submitted, verified and published credits
+    those people, each dataset's own, not whoever linked last."""
+    req = requests.new(upto="sent", orgs=("agency-a", "agency-b"))
+    ds_a = portal.walk(portal.dataset(name="ds-a"), "submit", "verify", "publish")
+    ds_b = portal.dataset(org=portal.org_b, by=portal.producer_b, name="ds-b")
+    call("satudata_dataset_submit", portal.producer_b, id=ds_b["id"])
+    call("satudata_dataset_verify", portal.ppid_b, id=ds_b["id"])
+    call("satudata_dataset_publish", portal.walidata, id=ds_b["id"])
+    call("satudata_request_link_dataset", portal.walidata, id=req["id"], dataset_id=ds_a["id"])
+    call("satudata_request_link_dataset", portal.producer_b, id=req["id"], dataset_id=ds_b["id"])
+
+    timeline = call("satudata_request_timeline", portal.forum, id=req["id"])
+    assert timeline["status"] == "delivered"
+    done = {s["step"]: s for s in timeline["steps"]}
+    assert [done[n]["done_by"] for n in range(6, 11)] == [
+        "walidata, producer-b", "producer-a, producer-b", "producer-a, producer-b", "ppid-a, ppid-b", "walidata"]
+    assert done[9]["done_by_datasets"] == [{"dataset": "ds-a", "user": "ppid-a"}, {"dataset": "ds-b", "user": "ppid-b"}]
+    assert done[10]["done_by_datasets"] == [{"dataset": "ds-a", "user": "walidata"},
+                                            {"dataset": "ds-b", "user": "walidata"}]
+    step9 = [e for e in timeline["events"] if e["kind"] == "step" and e["step"] == 9]
+    assert [e["actor"] for e in step9] == ["ppid-b"]  # the dataset verified last
+    assert [a["user"] for a in step9[0]["data"]["actors"]] == ["ppid-a", "ppid-b"]
+
+
+# ------------------------------------------------------------------- notices
+
+def _subjects(inbox):
+    jobs.Worker().work(burst=True)
+    names = {u.email: u.name for u in model.Session.query(model.User)}
+    out = sorted((names[m["to"][0]], m["subject"]) for m in inbox.messages)
+    inbox.messages.clear()
+    return out
+
+
+@pytest.mark.ckan_config("ckanext.satudata.notify", "true")
+def test_a_title_with_a_newline_does_not_break_the_notices(portal, requests, inbox):
+    req = requests.new()
+    row = model.Session.get(DataRequest, req["id"])
+    row.title = "Jumlah penduduk\nper kecamatan\r\n\tBcc: orang@lain.test"
+    model.repo.commit()
+    assert [to for to, _subject in _subjects(inbox)] == ["walidata"]  # step 1, sent with the new title
+    call("satudata_request_comment_create", portal.forum, id=req["id"], comment="Mohon\ndipercepat")
+    assert _subjects(inbox) == [
+        ("walidata", "[Permintaan Data] Jumlah penduduk per kecamatan Bcc: orang@lain.test: Komentar baru")]
+
+
+@pytest.mark.ckan_config("ckanext.satudata.notify", "true")
+def test_agencies_added_after_sending_are_told(portal, requests, inbox, app):
+    req = requests.new(upto="sent")
+    _subjects(inbox)
+    token = helpers.call_action("api_token_create", user=portal.walidata["name"], name="t")["token"]
+    page = app.get(f"/permintaan/{req['id']}", headers={"Authorization": token}).get_data(as_text=True)
+    assert 'data-form="dispose"' in page  # the form shows while sent, as the action allows
+    call("satudata_request_dispose", portal.walidata, id=req["id"], organizations=["agency-a", "agency-b"])
+    assert _subjects(inbox) == [
+        ("producer-b", "[Permintaan Data] Jumlah penduduk per kecamatan: Permintaan dikirim ke perangkat daerah Anda")]
+    call("satudata_request_dispose", portal.walidata, id=req["id"], organizations=["agency-b"])
+    assert _subjects(inbox) == []  # dropping one tells nobody
+
+
+# --------------------------------------------------- is_public after closing
+
+@pytest.mark.parametrize("close", ["received", "rejected", "cancelled"])
+def test_the_walidata_sets_is_public_of_a_closed_request(portal, requests, close, app):
+    req = requests.new(upto="sent")
+    if close == "received":
+        pkg = portal.walk(portal.dataset(name="ds"), "submit", "verify", "publish")
+        call("satudata_request_link_dataset", portal.producer_a, id=req["id"], dataset_id=pkg["id"])
+        call("satudata_request_receive", portal.forum, id=req["id"])
+    else:
+        action = {"rejected": "satudata_request_reject", "cancelled": "satudata_request_cancel"}[close]
+        call(action, portal.walidata, id=req["id"], reason="Tidak diperlukan lagi")
+    assert call("satudata_request_show", portal.walidata, id=req["id"])["status"] == close
+    token = helpers.call_action("api_token_create", user=portal.walidata["name"], name="t")["token"]
+    page = app.get(f"/permintaan/{req['id']}", headers={"Authorization": token}).get_data(as_text=True)
+    assert 'data-action="make_public"' in page
+
+    shown = call("satudata_request_patch", portal.walidata, id=req["id"], is_public=True)
+    assert (shown["is_public"], shown["status"]) == (True, close)
+    assert call("satudata_request_list", None)["count"] == 1
+    assert call("satudata_request_patch", portal.walidata, id=req["id"], is_public=False)["is_public"] is False
+    with pytest.raises(tk.ValidationError) as err:  # anything else stays closed
+        call("satudata_request_patch", portal.walidata, id=req["id"], is_public=True, title="Judul lain")
+    assert list(err.value.error_dict) == ["status"]
+    with pytest.raises(tk.NotAuthorized):
+        call("satudata_request_patch", portal.forum, id=req["id"], is_public=True)
+    assert call("satudata_request_show", portal.walidata, id=req["id"])["is_public"] is False
+
+
+@pytest.mark.ckan_config("ckanext.satudata.notify", "true")
+@pytest.mark.parametrize("close", ["satudata_request_reject", "satudata_request_cancel"])
+def test_a_closed_requests_requester_gets_no_link_to_restricted_data(portal, requests, inbox, close):
+    req = requests.new(upto="sent")
+    pkg = portal.walk(portal.dataset(name="terbatas"), "submit")
+    call("satudata_dataset_verify", portal.ppid_a, id=pkg["id"], sdi_classification="terbatas",
+         sdi_exemption_basis=["pasal17_a"], sdi_consequence_test="Uji konsekuensi")
+    call("satudata_request_link_dataset", portal.producer_a, id=req["id"], dataset_id=pkg["id"])
+    call(close, portal.walidata, id=req["id"], reason="Permintaan ganda")
+    _subjects(inbox)
+    call("satudata_dataset_publish", portal.walidata, id=pkg["id"])
+    jobs.Worker().work(burst=True)
+    assert portal.producer_a["email"] in [to for m in inbox.messages for to in m["to"]]  # the notice went out
+    assert portal.forum["email"] not in [to for m in inbox.messages for to in m["to"]]
+    assert "/dataset/terbatas" not in "".join(m["body"] for m in inbox.messages
+                                              if portal.forum["email"] in m["to"])

@@ -1,17 +1,19 @@
 """One data request walks all 11 SOP steps with the demo's role users, through
-the action API, with real SMTP (aiosmtpd) and a real job worker."""
+the action API, with real SMTP (aiosmtpd) and a real job worker.
+
+The walk starts at a known moment (the clock ticks on from Thursday 24
+December 2026, 09:00 in Jakarta) so every due date is known in advance,
+counted by hand on the calendar below."""
 import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from freezegun import freeze_time
 
-import ckan.model as model
-import ckan.plugins.toolkit as tk
 import ckan.tests.helpers as helpers
 from ckan.lib import jobs
 
 from ckanext.satudata import demo
-from ckanext.satudata.datarequest import due
 from ckanext.satudata.tests.conftest import complete_metadata, upload
 
 pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "clean_queues")
@@ -22,6 +24,17 @@ TABLE_SCHEMA = {"fields": [
     {"name": "jumlah", "type": "integer"},
 ]}
 STEP = "[Permintaan Data] Jumlah penduduk per kecamatan: Langkah %s selesai: %s"
+JAKARTA = ZoneInfo("Asia/Jakarta")
+START = "2026-12-24 02:00:00"  # UTC: Thursday 24 December 2026, 09:00 WIB
+# Every step is done within the same minute, so each is due its time standard
+# (test.ini keeps the defaults) after 24 December, 09:00 WIB:
+#   P7D -> Thu 31 Dec; P1M -> Sun 24 Jan 2027; P2M -> Wed 24 Feb 2027;
+#   P5DB (step 9): Fri 25 Dec is Christmas, 26-27 the weekend, then 28, 29,
+#   30, 31 Dec, Fri 1 Jan is New Year, 2-3 the weekend, Mon 4 Jan 2027;
+#   P1DB (steps 10, 11): Christmas and the weekend -> Mon 28 Dec 2026.
+DUE = {1: dt.date(2026, 12, 24), 2: dt.date(2026, 12, 31), 3: dt.date(2027, 1, 24), 4: dt.date(2027, 1, 24),
+       5: dt.date(2027, 1, 24), 6: dt.date(2026, 12, 31), 7: dt.date(2027, 2, 24), 8: dt.date(2027, 1, 24),
+       9: dt.date(2027, 1, 4), 10: dt.date(2026, 12, 28), 11: dt.date(2026, 12, 28)}
 CSV = "kecamatan,tahun,jumlah\nJatinangor,2024,120\nTanjungsari,2024,98\n"
 
 
@@ -49,7 +62,12 @@ def people():
     list(demo.load_people())
 
 
+def _local(value):
+    return _parse(value).replace(tzinfo=dt.timezone.utc).astimezone(JAKARTA)
+
+
 @pytest.mark.ckan_config("ckanext.satudata.notify", "true")
+@freeze_time(START, tick=True)
 def test_a_request_walks_all_eleven_steps(people, inbox):
     # step 1: the Forum member files the need
     req = _call("satudata_request_create", "forum", title="Jumlah penduduk per kecamatan",
@@ -138,13 +156,10 @@ def test_a_request_walks_all_eleven_steps(people, inbox):
     assert [s["done_by"] for s in steps] == [
         "forum", "walidata", "pembina", "walidata", "walidata", "produsen-disdukcapil", "produsen-disdukcapil",
         "produsen-disdukcapil", "ppid-disdukcapil", "walidata", "forum"]
+    assert steps[8]["done_by_datasets"] == [{"dataset": "penduduk-kecamatan", "user": "ppid-disdukcapil"}]
     assert steps[0]["due_at"] == steps[0]["done_at"]
-    for before, step in zip(steps, steps[1:]):
-        expected = due.add(_parse(before["done_at"]), due.parse(tk.config[f"ckanext.satudata.due.step{step['step']}"]))
-        assert _parse(step["due_at"]) == expected, step
-        assert step["overdue"] is (_parse(step["done_at"]) > _parse(step["due_at"])) is False
-    assert _parse(steps[0]["done_at"]) <= _parse(steps[-1]["done_at"])
+    assert {s["step"]: (_local(s["due_at"]).date(), _local(s["due_at"]).hour) for s in steps} == {
+        step: (day, 9) for step, day in DUE.items()}
+    for step in steps:
+        assert (_local(step["done_at"]).date(), step["overdue"]) == (dt.date(2026, 12, 24), False), step
     assert all(_parse(a["done_at"]) <= _parse(b["done_at"]) for a, b in zip(steps, steps[1:]))
-    # step 9 counts working days: never due on a weekend or a holiday (local calendar)
-    local = _parse(steps[8]["due_at"]).replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo("Asia/Jakarta"))
-    assert due.is_working_day(local.date())
