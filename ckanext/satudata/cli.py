@@ -43,7 +43,7 @@ _ROLE_CHOICE = click.Choice(roles.ROLES)
 @click.argument("user")
 @click.argument("role_name", metavar="ROLE", type=_ROLE_CHOICE)
 @click.option("--organization", "-o", help="The agency, for the ppid role")
-@click.option("--institution", help="For pembina: BPS, BIG, ...")
+@click.option("--institution", help="Required for pembina: BPS, BIG, ...")
 def role_grant(user, role_name, organization, institution):
     """Grant ROLE (walidata, pembina, forum, ppid) to USER."""
     grant = _role_call("satudata_role_grant", {"user": user, "role": role_name, "organization": organization,

@@ -1,7 +1,17 @@
-"""Who is told what, by email through the job queue.
+"""Who is told what about a dataset's workflow, by email through the job queue.
 
-submit -> the agency's PPIDs; verify -> the Walidata and the producer;
-reject -> the producer with the reason; publish -> the producer and requesters.
+* submit -> the agency's PPIDs;
+* verify -> the Walidata and the producer;
+* reject -> the producer, with the reason;
+* publish -> the producer and the requesters of the data requests the dataset
+  fulfils (requests that were rejected or cancelled do not count: the same rule
+  as the permission labels of ``permissions.py``).
+
+The *producer* is whoever last submitted the dataset (or created it, before a
+first submission). When that was a sysadmin (or the user is gone), the
+producer is the agency's editors and admins who are not sysadmins (a sysadmin
+who created an organization is its admin without producing its data); an
+agency without any falls back to the dataset's creator.
 """
 from __future__ import annotations
 
@@ -11,7 +21,10 @@ from sqlalchemy import select
 
 from ckanext.satudata import roles
 
-__all__ = ["dataset_event", "dataset_recipients"]
+__all__ = ["dataset_event", "dataset_recipients", "producers", "requesters"]
+
+_PRODUCER_CAPACITIES = ("editor", "admin")
+_CLOSED_UNFULFILLED = ("rejected", "cancelled")
 
 
 def dataset_event(event_id: str) -> None:
@@ -22,7 +35,11 @@ def dataset_event(event_id: str) -> None:
     tk.enqueue_job(jobs.send_dataset_notice, [event_id], title=f"satudata notice {event_id}")
 
 
-def _submitter(pkg_id: str) -> model.User | None:
+def _active(user: model.User | None) -> bool:
+    return user is not None and user.state == "active"
+
+
+def _last_submitter(pkg_id: str) -> model.User | None:
     from ckanext.satudata.model import DatasetEvent
     event = model.Session.scalars(
         select(DatasetEvent).where(DatasetEvent.package_id == pkg_id, DatasetEvent.action.in_(("submit", "create")))
@@ -31,26 +48,50 @@ def _submitter(pkg_id: str) -> model.User | None:
     return model.User.get(event.user_id) if event and event.user_id else None
 
 
-def _requesters(pkg_id: str) -> list[model.User]:
+def _agency_producers(org_id: str | None) -> list[model.User]:
+    if not org_id:
+        return []
+    ids = model.Session.scalars(
+        select(model.Member.table_id).where(
+            model.Member.group_id == org_id, model.Member.table_name == "user", model.Member.state == "active",
+            model.Member.capacity.in_(_PRODUCER_CAPACITIES))
+    ).all()
+    users = [model.User.get(i) for i in ids]
+    return sorted((u for u in users if _active(u) and not u.sysadmin), key=lambda u: u.name)
+
+
+def producers(pkg: model.Package) -> list[model.User]:
+    """The producer(s) to tell of the dataset's verification, return or publication."""
+    submitter = _last_submitter(pkg.id)
+    if _active(submitter) and not submitter.sysadmin:
+        return [submitter]
+    agency = _agency_producers(pkg.owner_org)
+    if agency:
+        return agency
+    creator = model.User.get(pkg.creator_user_id) if pkg.creator_user_id else None
+    return [creator] if _active(creator) else []
+
+
+def requesters(pkg_id: str) -> list[model.User]:
+    """Requesters of the data requests the dataset fulfils, except rejected or cancelled ones."""
     from ckanext.satudata.model import DataRequest, RequestDataset
     ids = model.Session.scalars(
         select(DataRequest.requester_id).join(RequestDataset, RequestDataset.request_id == DataRequest.id)
-        .where(RequestDataset.package_id == pkg_id)
+        .where(RequestDataset.package_id == pkg_id, DataRequest.requester_id.is_not(None),
+               DataRequest.status.not_in(_CLOSED_UNFULFILLED))
     ).all()
-    return [u for u in (model.User.get(i) for i in ids if i) if u]
+    return [u for u in (model.User.get(i) for i in ids) if _active(u)]
 
 
 def dataset_recipients(action: str, pkg: model.Package) -> list[model.User]:
-    producer = _submitter(pkg.id)
-    producers = [producer] if producer else []
     if action == "submit":
         users = roles.users_with_role("ppid", pkg.owner_org)
     elif action == "verify":
-        users = roles.users_with_role("walidata") + producers
+        users = roles.users_with_role("walidata") + producers(pkg)
     elif action == "reject":
-        users = producers
+        users = producers(pkg)
     elif action == "publish":
-        users = producers + _requesters(pkg.id)
+        users = producers(pkg) + requesters(pkg.id)
     else:
         users = []
     seen, out = set(), []

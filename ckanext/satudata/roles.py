@@ -70,7 +70,9 @@ def users_with_role(role: str, org_id: str | None = None) -> list[model.User]:
 
 
 def grant(user_id: str, role: str, org_id: str | None, by: str | None, institution: str | None = None) -> RoleGrant:
-    """Grant a role unless the user already holds it; returns the active grant."""
+    """Grant a role unless the user already holds it; returns the active grant.
+
+    ``by`` is the granting user's id."""
     existing = active_grants(user_id, role, org_id)
     if existing:
         return existing[0]
@@ -80,6 +82,7 @@ def grant(user_id: str, role: str, org_id: str | None, by: str | None, instituti
 
 
 def revoke(user_id: str, role: str, org_id: str | None, by: str | None) -> list[RoleGrant]:
+    """Mark the active grants revoked (now, by the user id ``by``); the rows stay."""
     rows = active_grants(user_id, role, org_id)
     for row in rows:
         row.revoked_at = utcnow()

@@ -60,14 +60,18 @@ class _Base:
 
 
 class RoleGrant(_Base, tk.BaseModel):
-    """An SDI role held by a user; revoked grants stay as the record."""
+    """An SDI role held by a user; revoked grants stay as the record.
+
+    No foreign keys to ``user`` or ``group``: the record outlives a purged
+    user or organization. ``granted_by`` and ``revoked_by`` are user ids.
+    """
 
     __tablename__ = "satudata_role_grant"
 
     id = Column(UnicodeText, primary_key=True, default=ckan_types.make_uuid)
-    user_id = Column(UnicodeText, ForeignKey("user.id", ondelete="CASCADE"), nullable=False)
+    user_id = Column(UnicodeText, nullable=False)
     role = Column(UnicodeText, nullable=False)
-    organization_id = Column(UnicodeText, ForeignKey("group.id", ondelete="CASCADE"), nullable=True)
+    organization_id = Column(UnicodeText, nullable=True)
     institution = Column(UnicodeText, nullable=True)
     granted_by = Column(UnicodeText, nullable=True)
     granted_at = Column(DateTime, nullable=False, default=utcnow)

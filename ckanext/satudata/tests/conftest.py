@@ -75,7 +75,7 @@ class Portal:
         for user, org in ((self.producer_a, self.org_a), (self.producer_b, self.org_b)):
             helpers.call_action("organization_member_create", id=org["id"], username=user["name"], role="editor")
         self.walidata = self._role_user("walidata", "walidata")
-        self.pembina = self._role_user("pembina", "pembina")
+        self.pembina = self._role_user("pembina", "pembina", institution="BPS")
         self.forum = self._role_user("forum", "forum")
         self.ppid_a = self._role_user("ppid-a", "ppid", self.org_a["name"])
         self.ppid_b = self._role_user("ppid-b", "ppid", self.org_b["name"])
@@ -83,11 +83,13 @@ class Portal:
     def _user(self, name: str) -> dict:
         return factories.User(name=name, password=self._password) if self._password else factories.User(name=name)
 
-    def _role_user(self, name: str, role: str, org: str | None = None) -> dict:
+    def _role_user(self, name: str, role: str, org: str | None = None, institution: str | None = None) -> dict:
         user = self._user(name)
         data = {"user": user["name"], "role": role}
         if org:
             data["organization"] = org
+        if institution:
+            data["institution"] = institution
         helpers.call_action("satudata_role_grant", {"user": self.sysadmin["name"]}, **data)
         return user
 

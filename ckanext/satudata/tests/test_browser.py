@@ -47,10 +47,10 @@ def live_server(clean_db, clean_index):
     model.Session.remove()
 
 
-def _login(page, base, name):
+def _login(page, base, name, password=PASSWORD):
     page.goto(f"{base}/user/login")
     page.fill("#field-login", name)
-    page.fill("#field-password", PASSWORD)
+    page.fill("#field-password", password)
     page.click("form.form-horizontal button[type=submit], form button.btn-primary")
     page.wait_for_load_state()
 
@@ -66,34 +66,107 @@ def _logout(page, base):
     page.context.clear_cookies()
 
 
-def test_draft_to_published_in_a_browser(live_server):
-    from playwright.sync_api import sync_playwright
+# The dataset form as the demo producer of Dinas Kesehatan fills it: every
+# field the SDI compliance check needs before submission.
+FORM_TEXT = {
+    "#field-title": "Jumlah Posyandu per Kecamatan (uji peramban)",
+    "#field-notes": "Jumlah posyandu aktif menurut kecamatan.",
+    "#field-sdi_responsible_person": "Kepala Seksi Promosi Kesehatan",
+    "#field-sdi_contact_email": "dinkes@sumedangkab.go.id",
+    "#field-sdi_standard_code": "SP00542.00.00",
+    "#field-sdi_concept": "Posyandu adalah upaya kesehatan bersumber daya masyarakat.",
+    "#field-sdi_definition": "Banyaknya posyandu aktif pada akhir tahun.",
+    "#field-sdi_unit": "unit",
+    "#field-sdi_period_start": "2024",
+    "#field-sdi_period_end": "2024",
+    "#field-sdi_area_code": "32.11",
+    "#field-sdi_source": "Profil Kesehatan Kabupaten Sumedang",
+}
+FORM_SELECT = {
+    "#field-license_id": "cc-by",
+    "#field-sdi_urusan": "1.02",
+    "#field-sdi_sector": "kesehatan",
+    "#field-sdi_data_type": "statistik_sektoral",
+    "#field-sdi_measure": "jumlah",
+    "#field-sdi_frequency": "tahunan",
+    "#field-sdi_presentation_level": "kecamatan",
+    "#field-sdi_collection_method": "kompilasi_produk_administrasi",
+}
+CSV = "kecamatan,tahun,posyandu\nJatinangor,2024,84\nTanjungsari,2024,77\n"
 
-    portal = Portal(password=PASSWORD)
-    pkg = portal.dataset(name="jumlah-penduduk-browser", title="Jumlah Penduduk (uji peramban)")
+
+def _click(page, selector):
+    with page.expect_navigation():
+        page.click(selector)
+
+
+def test_draft_to_published_in_a_browser_as_the_demo_users(live_server, clean_queues):
+    """The demo producer creates the dataset in the web form and submits it,
+    the demo PPID verifies it and the Walidata publishes it, all with the
+    page's buttons; anonymous visitors get 404 until it is published."""
+    from playwright.sync_api import sync_playwright
+    from ckan.lib import jobs
+
+    from ckanext.satudata import demo
+
+    list(demo.load())
+    jobs.get_queue().empty()  # the demo's own notices: only the new CSV's validation is run below
+    model.Session.remove()
     base = live_server()
     ARTIFACTS.mkdir(exist_ok=True)
+    name = "jumlah-posyandu-per-kecamatan-uji-peramban"
+    url = f"{base}/dataset/{name}"
     with sync_playwright() as p:
         browser = _chromium(p)
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        url = f"{base}/dataset/{pkg['name']}"
-        for user, action, status in (("producer-a", "submit", "submitted"), ("ppid-a", "verify", "verified"),
+        _login(page, base, "produsen-dinkes", demo.PASSWORD)
+        page.goto(f"{base}/dataset/new")
+        assert page.locator("#field-organizations option:checked").inner_text().strip() == "Dinas Kesehatan"
+        for selector, value in FORM_TEXT.items():
+            page.fill(selector, value)
+        for selector, value in FORM_SELECT.items():
+            page.select_option(selector, value, force=True)
+        page.screenshot(path=str(ARTIFACTS / "workflow-0-form.png"), full_page=True)
+        _click(page, "button[name=save]")
+        assert "/resource/new" in page.url, page.url
+        page.set_input_files("#field-resource-upload", files=[{
+            "name": "posyandu.csv", "mimeType": "text/csv", "buffer": CSV.encode()}])
+        page.fill("#field-name", "posyandu.csv")
+        _click(page, "button[name=save][value=go-metadata]")
+        jobs.Worker().work(burst=True)  # the CSV's validation, on the real queue
+
+        anonymous = browser.new_page()
+        assert anonymous.goto(url).status == 404
+        for user, action, status in (("produsen-dinkes", "submit", "submitted"), ("ppid-dinkes", "verify", "verified"),
                                      ("walidata", "publish", "published")):
-            _login(page, base, user)
+            if user != "produsen-dinkes":
+                _logout(page, base)
+                _login(page, base, user, demo.PASSWORD)
             page.goto(url)
-            page.click(f"button[data-action={action}]")
-            page.wait_for_selector(f".satudata-badge[data-status={status}]")
+            if action == "verify":
+                assert page.locator("#satudata-classification").input_value() == "data_umum"
+                page.fill("#satudata-note", "Data dan metadata sesuai.")
+            _click(page, f"button[data-action={action}]")
+            assert page.locator(".satudata-badge[data-status]").get_attribute("data-status") == status, page.content()
             page.screenshot(path=str(ARTIFACTS / f"workflow-{action}.png"))
-            _logout(page, base)
-        page.goto(url)
-        assert page.locator(".satudata-badge").get_attribute("data-status") == "published"
-        assert "Jumlah Penduduk (uji peramban)" in page.content()
-        page.goto(f"{base}/dataset/")
-        assert f"/dataset/{pkg['name']}" in page.content()
-        page.screenshot(path=str(ARTIFACTS / "workflow-public-listing.png"))
+            if status != "published":
+                assert anonymous.goto(url).status == 404, status
+        response = anonymous.goto(url)
+        assert response.status == 200
+        assert anonymous.locator(".satudata-badge[data-status]").get_attribute("data-status") == "published"
+        assert "Jumlah Posyandu per Kecamatan (uji peramban)" in anonymous.content()
+        anonymous.goto(f"{base}/dataset/")
+        assert f"/dataset/{name}" in anonymous.content()
+        anonymous.screenshot(path=str(ARTIFACTS / "workflow-public-listing.png"))
         browser.close()
     model.Session.remove()  # the server process changed the row
-    assert helpers.call_action("package_show", id=pkg["id"])["sdi_status"] == "published"
+    pkg = helpers.call_action("package_show", id=name)
+    assert (pkg["sdi_status"], pkg["organization"]["name"], pkg["private"]) == ("published", "dinas-kesehatan", False)
+    assert [r["format"] for r in pkg["resources"]] == ["CSV"]
+    history = helpers.call_action("satudata_dataset_history", id=name)
+    assert [(e["action"], e["user_name"]) for e in history] == [
+        ("create", "produsen-dinkes"), ("submit", "produsen-dinkes"), ("verify", "ppid-dinkes"),
+        ("publish", "walidata")]
 
 
 FORM_LABELS = {

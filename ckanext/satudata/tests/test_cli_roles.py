@@ -53,6 +53,7 @@ def test_granting_twice_keeps_one_grant(portal, cli):
     (("grant", "plain-user", "ppid"), "organization"),
     (("grant", "plain-user", "walidata", "-o", "agency-a"), "organization"),
     (("grant", "plain-user", "forum", "--institution", "BPS"), "institution"),
+    (("grant", "plain-user", "pembina"), "institution: The Pembina Data role needs its institution"),
     (("grant", "no-such-user", "forum"), "user"),
     (("grant", "plain-user", "ppid", "-o", "no-such-agency"), "organization"),
     (("revoke", "plain-user", "walidata"), ""),

@@ -1,6 +1,7 @@
 """The sysadmin's SDI roles page: list, grant, revoke, errors and refusals over HTTP."""
 import pytest
 
+import ckan.tests.factories as factories
 import ckan.tests.helpers as helpers
 
 pytestmark = pytest.mark.usefixtures("clean_db", "clean_index")
@@ -40,7 +41,8 @@ def test_grant_from_the_form(portal, app):
     page = resp.get_data(as_text=True)
     assert "Peran Pembina Data diberikan kepada plain-user" in page
     grants = _grants(user="plain-user")
-    assert [(g["role"], g["institution"], g["granted_by"]) for g in grants] == [("pembina", "BIG", portal.sysadmin["name"])]
+    assert [(g["role"], g["institution"], g["granted_by"], g["granted_by_name"]) for g in grants] == [
+        ("pembina", "BIG", portal.sysadmin["id"], portal.sysadmin["name"])]
     assert 'data-user="plain-user"' in page
 
 
@@ -55,11 +57,16 @@ def test_grant_a_ppid_for_one_agency(portal, app):
     ({"user": "plain-user", "role": "walidata", "organization": "agency-a"}, "Organisasi",
      "Peran Walidata berlaku untuk seluruh portal"),
     ({"user": "plain-user", "role": "forum", "institution": "BPS"}, "Instansi", "Hanya peran Pembina Data"),
+    ({"user": "plain-user", "role": "pembina"}, "Instansi", "Peran Pembina Data memerlukan instansinya, mis. BPS atau BIG"),
+    ({"user": "plain-user", "role": "pembina", "institution": "  "}, "Instansi", "Peran Pembina Data memerlukan instansinya"),
+    ({"user": "plain-user", "role": "ppid", "organization": "kelompok-kerja"}, "Organisasi",
+     "kelompok-kerja adalah grup, bukan organisasi (perangkat daerah)"),
     ({"user": "nobody-here", "role": "forum"}, "Pengguna", ""),
     ({"user": "plain-user", "role": "bupati"}, "Peran SDI", ""),
     ({"role": "forum"}, "Pengguna", ""),
 ])
 def test_bad_input_comes_back_with_field_messages(portal, app, form, field_label, message):
+    factories.Group(name="kelompok-kerja")
     resp = app.post(URL + "grant", data=form, headers=_auth(portal.sysadmin))
     page = resp.get_data(as_text=True)
     assert resp.status_code == 200
@@ -102,3 +109,10 @@ def test_anonymous_is_asked_to_log_in(portal, app):
 def test_english_page_uses_english_labels(portal, app):
     page = app.get("/en" + URL, headers=_auth(portal.sysadmin)).get_data(as_text=True)
     assert "SDI roles" in page and "Active grants" in page and "Grant role" in page
+    assert "Institution (required for a Pembina Data, e.g. BPS or BIG)" in page
+
+
+def test_the_page_shows_who_granted_by_name(portal, app):
+    page = app.get(URL, headers=_auth(portal.sysadmin)).get_data(as_text=True)
+    assert f'href="/user/{portal.sysadmin["name"]}"' in page
+    assert "Instansi (wajib untuk Pembina Data, mis. BPS atau BIG)" in page

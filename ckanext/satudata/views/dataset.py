@@ -23,6 +23,8 @@ def transition(id: str):
         data["reason"] = note
     elif note:
         data["note"] = note
+    if action == "verify":
+        data.update(_verify_fields())
     try:
         tk.get_action(f"satudata_dataset_{action}")({}, data)
         tk.h.flash_success(tk._("Done: the dataset is now %(status)s") % {
@@ -33,9 +35,41 @@ def transition(id: str):
     except tk.ObjectNotFound:
         return tk.abort(404, tk._("Dataset not found"))
     except tk.ValidationError as e:
-        messages = "; ".join(f"{k}: {', '.join(v) if isinstance(v, list) else v}" for k, v in e.error_dict.items())
-        tk.h.flash_error(messages)
+        tk.h.flash_error(_error_messages(e))
     return tk.redirect_to("dataset.read", id=id)
+
+
+def _verify_fields() -> dict:
+    """The PPID's classification, exemption basis and consequence test, as posted."""
+    form = tk.request.form
+    data = {}
+    classification = form.get("sdi_classification", "").strip()
+    if classification:
+        data["sdi_classification"] = classification
+    basis = [value for value in form.getlist("sdi_exemption_basis") if value]
+    if basis:
+        data["sdi_exemption_basis"] = basis
+    test = form.get("sdi_consequence_test", "").strip()
+    if test:
+        data["sdi_consequence_test"] = test
+    return data
+
+
+def _field_labels() -> dict[str, str]:
+    return {"sdi_classification": tk._("Information classification"),
+            "sdi_exemption_basis": tk._("Legal basis of the exemption"),
+            "sdi_consequence_test": tk._("Consequence test"),
+            "sdi_status": tk._("Workflow status"), "reason": tk._("Note or reason"), "note": tk._("Note or reason")}
+
+
+def _error_messages(error: tk.ValidationError) -> str:
+    """Field errors as one message, each under the field's label."""
+    labels = _field_labels()
+    parts = []
+    for field, errors in (error.error_dict or {}).items():
+        text = "; ".join(str(e) for e in errors) if isinstance(errors, list) else str(errors)
+        parts.append(f"{labels.get(field, field)}: {text}")
+    return " · ".join(parts) or str(error)
 
 
 @satudata.route("/satudata/tugas")

@@ -1,12 +1,12 @@
 """Granting and revoking SDI roles (sysadmins only)."""
 from __future__ import annotations
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
 from ckanext.satudata import roles
 from ckanext.satudata.logic import schema
-
 
 
 def _check_org_scope(data: DataDict) -> None:
@@ -15,16 +15,36 @@ def _check_org_scope(data: DataDict) -> None:
         raise tk.ValidationError({"organization": [tk._("The %(role)s role belongs to one agency: give the organization") % {"role": roles.role_label(role)}]})
     if role not in roles.ORG_ROLES and org:
         raise tk.ValidationError({"organization": [tk._("The %(role)s role is portal-wide: leave the organization out") % {"role": roles.role_label(role)}]})
-    if data.get("institution") and role != "pembina":
+    if org:
+        group = model.Group.get(org)
+        if group is None or not group.is_organization:
+            raise tk.ValidationError({"organization": [tk._("%(name)s is a group, not an organization (agency)") % {
+                "name": group.name if group else org}]})
+
+
+def _check_institution(data: DataDict) -> None:
+    if data.get("institution") and data["role"] != "pembina":
         raise tk.ValidationError({"institution": [tk._("Only the %(role)s role names an institution") % {"role": roles.role_label("pembina")}]})
+    if data["role"] == "pembina" and not (data.get("institution") or "").strip():
+        raise tk.ValidationError({"institution": [tk._("The %(role)s role needs its institution, e.g. BPS or BIG") % {"role": roles.role_label("pembina")}]})
+
+
+def _actor_id(context: Context) -> str | None:
+    user = roles.user_object(context.get("user"))
+    return user.id if user else None
+
+
+def _user_name(user_id: str | None) -> str | None:
+    user = roles.user_object(user_id)
+    return user.name if user else user_id
 
 
 def _grant_dict(grant) -> dict:
     out = grant.as_dict()
-    user = roles.user_object(grant.user_id)
-    out["user_name"] = user.name if user else None
+    out["user_name"] = _user_name(grant.user_id)
+    out["granted_by_name"] = _user_name(grant.granted_by)
+    out["revoked_by_name"] = _user_name(grant.revoked_by)
     if grant.organization_id:
-        import ckan.model as model
         org = model.Group.get(grant.organization_id)
         out["organization_name"] = org.name if org else None
         out["organization_title"] = org.title if org else None
@@ -36,22 +56,25 @@ def satudata_role_grant(context: Context, data_dict: DataDict) -> dict:
 
     :param user: user name or id
     :param role: ``walidata``, ``pembina``, ``forum`` or ``ppid``
-    :param organization: the agency (name or id), for ``ppid`` only
-    :param institution: for ``pembina``, e.g. ``BPS`` or ``BIG`` (optional)
-    :returns: the active grant
+    :param organization: the agency (an organization's name or id), for ``ppid`` only
+    :param institution: for ``pembina`` only, and required: e.g. ``BPS`` or ``BIG``
+    :returns: the active grant; ``granted_by`` is the granting user's id
+        (``granted_by_name`` their name)
     """
     tk.check_access("satudata_role_grant", context, data_dict)
     data = schema.validate(data_dict, schema.satudata_role_grant, context)
     _check_org_scope(data)
+    _check_institution(data)
     grant = roles.grant(data["user"], data["role"], data.get("organization"),
-                        by=context.get("user"), institution=data.get("institution"))
+                        by=_actor_id(context), institution=(data.get("institution") or "").strip() or None)
     if not context.get("defer_commit"):
         context["model"].repo.commit()
     return _grant_dict(grant)
 
 
 def satudata_role_revoke(context: Context, data_dict: DataDict) -> dict:
-    """Revoke an SDI role; the grant stays in the record, marked revoked.
+    """Revoke an SDI role; the grant stays in the record, marked revoked
+    (``revoked_at``, ``revoked_by``: the revoking user's id).
 
     :param user: user name or id
     :param role: the role
@@ -61,7 +84,7 @@ def satudata_role_revoke(context: Context, data_dict: DataDict) -> dict:
     tk.check_access("satudata_role_revoke", context, data_dict)
     data = schema.validate(data_dict, schema.satudata_role_revoke, context)
     _check_org_scope(data)
-    rows = roles.revoke(data["user"], data["role"], data.get("organization"), by=context.get("user"))
+    rows = roles.revoke(data["user"], data["role"], data.get("organization"), by=_actor_id(context))
     if not rows:
         raise tk.ObjectNotFound(tk._("The user does not hold that role"))
     if not context.get("defer_commit"):

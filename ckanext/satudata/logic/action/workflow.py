@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+from ckan import authz
 from ckan.types import Context, DataDict
 from sqlalchemy import select
 
-from ckanext.satudata import compliance, notices, transitions, vocab
+from ckanext.satudata import compliance, notices, permissions, transitions, vocab
 from ckanext.satudata.logic import schema
 from ckanext.satudata.model import DatasetEvent
 
@@ -137,9 +138,35 @@ def satudata_dataset_unpublish(context: Context, data_dict: DataDict) -> dict:
     return _result(pkg, event)
 
 
+_PRIVATE_EVENT_FIELDS = ("user_id", "note", "data")
+
+
+def _sees_actors(context: Context, pkg: model.Package) -> bool:
+    """Who acted (and their notes) is shown to logged-in readers when
+    ``ckan.auth.public_user_details`` is true; otherwise only to the agency's
+    members, its PPID and the Walidata. Never to anonymous readers. Internal
+    callers (``ignore_auth``) see everything."""
+    if context.get("ignore_auth"):
+        return True
+    user = model.User.get(context.get("user") or "")
+    if user is None or user.state != "active":
+        return False
+    if tk.config.get("ckan.auth.public_user_details"):
+        return True
+    if permissions.is_walidata(user) or permissions.is_ppid_of(user, pkg.owner_org):
+        return True
+    return bool(pkg.owner_org and authz.users_role_for_group_or_org(pkg.owner_org, user.name))
+
+
 @tk.side_effect_free
 def satudata_dataset_history(context: Context, data_dict: DataDict) -> list[dict]:
-    """Every transition of a dataset, oldest first: from, to, who, when, note.
+    """Every transition of a dataset, oldest first: from, to, action, when and,
+    for readers who may see them, who and their note.
+
+    Anonymous readers, and (when ``ckan.auth.public_user_details`` is false)
+    logged-in readers who are neither members of the agency, its PPID nor the
+    Walidata, get no ``user_id``, ``user_name``, ``user_display_name``, ``note``
+    or ``data``: review notes can carry internal remarks.
 
     :param id: dataset id or name
     """
@@ -152,6 +179,13 @@ def satudata_dataset_history(context: Context, data_dict: DataDict) -> list[dict
         select(DatasetEvent).where(DatasetEvent.package_id == pkg.id).order_by(DatasetEvent.created)
     ).all()
     out = []
+    if not _sees_actors(context, pkg):
+        for event in events:
+            row = event.as_dict()
+            for key in _PRIVATE_EVENT_FIELDS:
+                row.pop(key, None)
+            out.append(row)
+        return out
     for event in events:
         row = event.as_dict()
         user = model.User.get(event.user_id) if event.user_id else None

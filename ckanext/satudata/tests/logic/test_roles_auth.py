@@ -94,3 +94,97 @@ def test_a_revoked_role_no_longer_gives_power(portal):
     helpers.call_action("satudata_role_grant", {"user": portal.sysadmin["name"]},
                         user="ppid-a", role="ppid", organization="agency-a")
     assert helpers.call_action("satudata_dataset_verify", _context(portal, "ppid_a"), id=pkg["id"])["sdi_status"] == "verified"
+
+
+def test_one_user_holding_several_roles_has_each_power(portal):
+    import ckan.tests.factories as factories
+
+    multi = factories.User(name="multi")
+    admin = {"user": portal.sysadmin["name"]}
+    for data in ({"role": "walidata"}, {"role": "ppid", "organization": "agency-a"}, {"role": "forum"}):
+        helpers.call_action("satudata_role_grant", admin, user="multi", **data)
+    assert sorted(_active("multi")) == [("forum", None), ("ppid", "agency-a"), ("walidata", None)]
+    ctx = {"user": "multi", "ignore_auth": False}
+    # PPID of agency A: verifies A's dataset, not B's
+    pkg_a = portal.walk(portal.dataset(name="ds-a"), "submit")
+    assert helpers.call_action("satudata_dataset_verify", dict(ctx), id=pkg_a["id"])["sdi_status"] == "verified"
+    pkg_b = portal.dataset(name="ds-b", org=portal.org_b, by=portal.producer_b)
+    helpers.call_action("satudata_dataset_submit", {"user": "producer-b"}, id=pkg_b["id"])
+    with pytest.raises(tk.NotAuthorized):
+        helpers.call_action("satudata_dataset_verify", dict(ctx), id=pkg_b["id"])
+    # Walidata: publishes, lists every grant
+    assert helpers.call_action("satudata_dataset_publish", dict(ctx), id=pkg_a["id"])["sdi_status"] == "published"
+    assert len(helpers.call_action("satudata_role_list", dict(ctx))) == 8
+    # Forum member: files a data request, which the Walidata (the same user) disposes
+    req = helpers.call_action("satudata_request_create", dict(ctx), title="Jumlah posyandu", description="Per desa",
+                              purpose="Perencanaan")
+    assert req["status"] == "submitted"
+    assert helpers.call_action("satudata_request_dispose", dict(ctx), id=req["id"],
+                               organizations=["agency-a"])["status"] == "dispositioned"
+    # revoking one role leaves the others
+    helpers.call_action("satudata_role_revoke", admin, user="multi", role="walidata")
+    with pytest.raises(tk.NotAuthorized):
+        helpers.call_action("satudata_dataset_unpublish", dict(ctx), id=pkg_a["id"], reason="Salah")
+    assert sorted(_active("multi")) == [("forum", None), ("ppid", "agency-a")]
+    assert helpers.call_action("satudata_request_create", dict(ctx), title="Jumlah kader", description="Per desa",
+                               purpose="Perencanaan")["status"] == "submitted"
+    pkg_c = portal.walk(portal.dataset(name="ds-c"), "submit")
+    assert helpers.call_action("satudata_dataset_verify", dict(ctx), id=pkg_c["id"])["sdi_status"] == "verified"
+
+
+def test_grants_and_revocations_record_who_by_id_and_when(portal):
+    import ckan.model as model
+    from ckanext.satudata.model import RoleGrant
+
+    admin = portal.sysadmin
+    grant = helpers.call_action("satudata_role_grant", {"user": admin["name"]}, user="plain-user", role="forum")
+    assert (grant["granted_by"], grant["granted_by_name"]) == (admin["id"], admin["name"])
+    assert grant["revoked_at"] is None and grant["revoked_by"] is None
+    helpers.call_action("satudata_role_revoke", {"user": admin["name"]}, user="plain-user", role="forum")
+    model.Session.expire_all()
+    row = model.Session.get(RoleGrant, grant["id"])
+    assert row.revoked_by == admin["id"] and row.revoked_at is not None
+    assert row.revoked_at >= row.granted_at
+    assert _active("plain-user") == []
+
+
+def test_pembina_needs_an_institution_and_ppid_an_organization(portal):
+    import ckan.tests.factories as factories
+
+    admin = {"user": portal.sysadmin["name"]}
+    for institution in (None, "  "):
+        data = {"user": "plain-user", "role": "pembina"}
+        if institution is not None:
+            data["institution"] = institution
+        with pytest.raises(tk.ValidationError) as error:
+            helpers.call_action("satudata_role_grant", admin, **data)
+        assert list(error.value.error_dict) == ["institution"]
+    group = factories.Group(name="kelompok-kerja")
+    with pytest.raises(tk.ValidationError) as error:
+        helpers.call_action("satudata_role_grant", admin, user="plain-user", role="ppid", organization=group["name"])
+    assert error.value.error_dict == {"organization": ["kelompok-kerja is a group, not an organization (agency)"]}
+    assert _active("plain-user") == []
+    grant = helpers.call_action("satudata_role_grant", admin, user="plain-user", role="pembina", institution=" BIG ")
+    assert grant["institution"] == "BIG"
+
+
+def test_purging_the_user_or_the_organization_keeps_the_grant_records(portal):
+    import ckan.model as model
+    import ckan.tests.factories as factories
+    from sqlalchemy import text
+    from ckanext.satudata.model import RoleGrant
+
+    admin = {"user": portal.sysadmin["name"]}
+    gone = factories.User(name="gone")
+    org = factories.Organization(name="agency-gone")
+    ppid = helpers.call_action("satudata_role_grant", admin, user="gone", role="ppid", organization="agency-gone")
+    forum = helpers.call_action("satudata_role_grant", admin, user="gone", role="forum")
+    helpers.call_action("organization_purge", admin, id=org["id"])
+    model.Session.execute(text('DELETE FROM "user" WHERE id = :id'), {"id": gone["id"]})
+    model.Session.commit()
+    model.Session.expire_all()
+    rows = {r.id: r for r in model.Session.query(RoleGrant).filter(RoleGrant.user_id == gone["id"])}
+    assert set(rows) == {ppid["id"], forum["id"]}
+    assert rows[ppid["id"]].organization_id == org["id"]
+    listed = helpers.call_action("satudata_role_list", admin)
+    assert {g["user_name"] for g in listed if g["id"] in rows} == {gone["id"]}
