@@ -63,23 +63,25 @@ def _shared_with(pkg: model.Package) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
-def is_public(pkg: model.Package) -> bool:
-    """Published public data is the only thing the public sees."""
+def is_public(pkg: model.Package, status: str | None = None) -> bool:
+    """Published public data is the only thing the public sees (``status``:
+    the status the dataset is about to have, default its current one)."""
     term = vocab.term("classification", pkg.extras.get("sdi_classification") or "")
-    return pkg.extras.get("sdi_status") == "published" and bool(term and term.get("public"))
+    return (status or pkg.extras.get("sdi_status")) == "published" and bool(term and term.get("public"))
 
 
 def _is_sdi(pkg: model.Package) -> bool:
     return "sdi_status" in pkg.extras
 
 
-def dataset_labels(pkg: model.Package) -> list[str]:
-    if is_public(pkg):
+def dataset_labels(pkg: model.Package, status: str | None = None) -> list[str]:
+    status = status or pkg.extras.get("sdi_status")
+    if is_public(pkg, status):
         return ["public"]
     labels = [WALIDATA_LABEL]
     if pkg.owner_org:
         labels += [f"member-{pkg.owner_org}", _ppid_label(pkg.owner_org)]
-    if pkg.extras.get("sdi_status") == "published":
+    if status == "published":
         labels += [f"member-{org_id}" for org_id in _shared_with(pkg)]
         from ckanext.satudata.model import DataRequest, RequestDataset
 

@@ -16,11 +16,12 @@ from ckanext.satudata.model import DatasetEvent, utcnow
 __all__ = ["lock_dataset", "apply", "record_event", "sync_activity_labels"]
 
 
-def lock_dataset(id_or_name: str) -> model.Package:
-    """The dataset row, locked until commit: concurrent transitions queue up
-    here and the later one sees the new status."""
+def lock_dataset(id_or_name: str, deleted: bool = False) -> model.Package:
+    """The dataset row, locked until commit: concurrent transitions (and
+    edits) queue up here and the later one sees the new status. A deleted
+    dataset is not found unless ``deleted`` (an edit may restore it)."""
     pkg = model.Package.get(id_or_name)
-    if pkg is None or pkg.state == "deleted":
+    if pkg is None or (pkg.state == "deleted" and not deleted):
         raise tk.ObjectNotFound(tk._("Dataset not found"))
     model.Session.execute(
         select(model.Package.id).where(model.Package.id == pkg.id).with_for_update()
@@ -37,11 +38,12 @@ def record_event(pkg: model.Package, action: str, from_status: str | None, to_st
     return event
 
 
-def sync_activity_labels(pkg: model.Package) -> None:
-    """Past activities of the dataset follow its current visibility."""
+def sync_activity_labels(pkg: model.Package, status: str | None = None) -> None:
+    """Past activities of the dataset follow its visibility (``status``: the
+    status it is about to have, default its current one)."""
     from ckanext.activity.model import Activity
 
-    labels = permissions.dataset_labels(pkg)
+    labels = permissions.dataset_labels(pkg, status)
     model.Session.execute(
         update(Activity).where(Activity.object_id == pkg.id).values(permission_labels=labels)
     )
@@ -59,7 +61,14 @@ def _activity(context: dict[str, Any], pkg: model.Package, user_id: str | None, 
 
 def apply(context: dict[str, Any], pkg: model.Package, action: str, note: str | None = None,
           changes: dict[str, str] | None = None, data: dict | None = None) -> DatasetEvent:
-    """Move ``pkg`` along ``action``; the caller has checked auth and input."""
+    """Move ``pkg`` (locked by ``lock_dataset``) along ``action``. Auth is
+    checked again under the lock: it may depend on the status (the Walidata
+    returns only verified datasets), which another transaction may have changed."""
+    try:
+        tk.check_access(f"satudata_dataset_{action}", context, {"id": pkg.id})
+    except tk.NotAuthorized:
+        model.Session.rollback()  # release the row lock
+        raise
     status = pkg.extras.get("sdi_status") or "draft"
     if not workflow.can_transition(action, status):
         model.Session.rollback()  # release the row lock: the other transition won

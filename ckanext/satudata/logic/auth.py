@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
 from ckan.types import AuthResult, Context, DataDict
+from sqlalchemy.engine import Row
 
 from ckanext.satudata import permissions
 
@@ -38,12 +39,29 @@ def satudata_role_list(context: Context, data_dict: DataDict) -> AuthResult:
 
 # ------------------------------------------------------------- the workflow
 
+def _ref(value, field: str = "id") -> str:
+    """A dataset id or name from the input, or a field error (never a 500)."""
+    if isinstance(value, Row) and len(value) == 1:
+        value = value[0]  # core's bulk actions pass query rows
+    if value in (None, ""):
+        raise tk.ValidationError({field: [tk._("Missing value")]})
+    if not isinstance(value, str):
+        raise tk.ValidationError({field: [tk._("Must be a dataset id or name")]})
+    return value
+
+
 def _package(context: Context, data_dict: DataDict):
+    """The dataset named by ``id`` (or ``name``); context["package"] only when it
+    is that dataset. Bad input is a field error, an unknown dataset a 404.
+    The workflow auth functions run for sysadmins too (``auth_sysadmins_check``)
+    so that their input is checked here, before the action's schema."""
     import ckan.model as model
+    data_dict = data_dict or {}
+    field = "id" if data_dict.get("id") not in (None, "") or "name" not in data_dict else "name"
+    ref = _ref(data_dict.get(field), field)
     pkg = context.get("package")
-    ref = (data_dict or {}).get("id") or (data_dict or {}).get("name")
-    if pkg is None or (ref and ref not in (pkg.id, pkg.name)):
-        pkg = model.Package.get(ref or "")
+    if pkg is None or ref not in (pkg.id, pkg.name):
+        pkg = model.Package.get(ref)
     if pkg is None:
         raise tk.ObjectNotFound(tk._("Dataset not found"))
     return pkg
@@ -61,6 +79,7 @@ def _deny(msg: str) -> AuthResult:
     return {"success": False, "msg": msg}
 
 
+@tk.auth_sysadmins_check
 def satudata_dataset_submit(context: Context, data_dict: DataDict) -> AuthResult:
     pkg = _package(context, data_dict)
     if _is_producer(context.get("user"), pkg):
@@ -68,6 +87,7 @@ def satudata_dataset_submit(context: Context, data_dict: DataDict) -> AuthResult
     return _deny(tk._("Only the producing agency's editors can submit this dataset"))
 
 
+@tk.auth_sysadmins_check
 def satudata_dataset_verify(context: Context, data_dict: DataDict) -> AuthResult:
     pkg = _package(context, data_dict)
     if permissions.is_ppid_of(context.get("user"), pkg.owner_org):
@@ -75,6 +95,7 @@ def satudata_dataset_verify(context: Context, data_dict: DataDict) -> AuthResult
     return _deny(tk._("Only the PPID of the producing agency can verify this dataset"))
 
 
+@tk.auth_sysadmins_check
 def satudata_dataset_reject(context: Context, data_dict: DataDict) -> AuthResult:
     pkg = _package(context, data_dict)
     user = context.get("user")
@@ -85,6 +106,7 @@ def satudata_dataset_reject(context: Context, data_dict: DataDict) -> AuthResult
     return _deny(tk._("Only the agency's PPID, or the Walidata for a verified dataset, can return it for revision"))
 
 
+@tk.auth_sysadmins_check
 def satudata_dataset_publish(context: Context, data_dict: DataDict) -> AuthResult:
     _package(context, data_dict)
     if permissions.is_walidata(context.get("user")):
@@ -92,16 +114,19 @@ def satudata_dataset_publish(context: Context, data_dict: DataDict) -> AuthResul
     return _deny(tk._("Only the Walidata can publish datasets"))
 
 
+@tk.auth_sysadmins_check
 def satudata_dataset_unpublish(context: Context, data_dict: DataDict) -> AuthResult:
     return satudata_dataset_publish(context, data_dict)
 
 
 @tk.auth_allow_anonymous_access
+@tk.auth_sysadmins_check
 def satudata_dataset_compliance(context: Context, data_dict: DataDict) -> AuthResult:
     return _can_read(context, data_dict)
 
 
 @tk.auth_allow_anonymous_access
+@tk.auth_sysadmins_check
 def satudata_dataset_history(context: Context, data_dict: DataDict) -> AuthResult:
     return _can_read(context, data_dict)
 
@@ -139,12 +164,109 @@ def package_show(next_auth, context: Context, data_dict: DataDict) -> AuthResult
 @tk.chained_auth_function
 def package_update(next_auth, context: Context, data_dict: DataDict) -> AuthResult:
     """Nobody but a sysadmin edits a dataset under review."""
-    import ckan.model as model
-    pkg = context.get("package") or model.Package.get((data_dict or {}).get("id") or (data_dict or {}).get("name") or "")
-    if pkg is not None and pkg.extras.get("sdi_status") in ("submitted", "verified") \
+    data_dict = data_dict or {}
+    if data_dict.get("id") in (None, "") and data_dict.get("name") in (None, "") and context.get("package") is None:
+        return next_auth(context, data_dict)  # core's own error
+    pkg = _package(context, data_dict) if data_dict.get("id") or data_dict.get("name") else context["package"]
+    if pkg.extras.get("sdi_status") in ("submitted", "verified") \
             and not permissions.is_sysadmin(context.get("user")):
         return _deny(tk._("This dataset is under review and cannot be edited until it is verified or returned"))
     return next_auth(context, data_dict)
+
+
+def _outside_workflow_edit(pkg) -> bool:
+    """An SDI dataset that only the workflow may change now (not draft/returned)."""
+    return "sdi_status" in pkg.extras and pkg.extras.get("sdi_status") not in ("draft", "rejected")
+
+
+def _relationship_refusal(context: Context, data_dict: DataDict) -> AuthResult | None:
+    """Relationships change both datasets: only drafts and returned datasets."""
+    data_dict = data_dict or {}
+    for field in ("subject", "object"):
+        if field not in data_dict:
+            continue
+        pkg = _package(context, {"id": data_dict.get(field)})
+        if _outside_workflow_edit(pkg):
+            return _deny(tk._("An SDI dataset under review or published cannot get or lose relationships"))
+    return None
+
+
+@tk.auth_sysadmins_check
+@tk.chained_auth_function
+def package_relationship_create(next_auth, context: Context, data_dict: DataDict) -> AuthResult:
+    return _relationship_refusal(context, data_dict) or next_auth(context, data_dict)
+
+
+@tk.auth_sysadmins_check
+@tk.chained_auth_function
+def package_relationship_update(next_auth, context: Context, data_dict: DataDict) -> AuthResult:
+    return _relationship_refusal(context, data_dict) or next_auth(context, data_dict)
+
+
+@tk.auth_sysadmins_check
+@tk.chained_auth_function
+def package_relationship_delete(next_auth, context: Context, data_dict: DataDict) -> AuthResult:
+    return _relationship_refusal(context, data_dict) or next_auth(context, data_dict)
+
+
+def _bulk_datasets(data_dict: DataDict) -> list[str]:
+    datasets = (data_dict or {}).get("datasets") or []
+    if not isinstance(datasets, list) or not all(isinstance(d, str) for d in datasets):
+        raise tk.ValidationError({"datasets": [tk._("Must be a list of dataset ids")]})
+    return datasets
+
+
+def _bulk_visibility(next_auth, context: Context, data_dict: DataDict) -> AuthResult:
+    import ckan.model as model
+    for pkg_id in _bulk_datasets(data_dict):
+        pkg = model.Package.get(pkg_id)
+        if pkg is not None and "sdi_status" in pkg.extras:
+            return _deny(tk._("SDI datasets change visibility only through the verification workflow"))
+    return next_auth(context, data_dict)
+
+
+@tk.auth_sysadmins_check
+@tk.chained_auth_function
+def bulk_update_public(next_auth, context: Context, data_dict: DataDict) -> AuthResult:
+    """SDI datasets become public only by publication."""
+    return _bulk_visibility(next_auth, context, data_dict)
+
+
+@tk.auth_sysadmins_check
+@tk.chained_auth_function
+def bulk_update_private(next_auth, context: Context, data_dict: DataDict) -> AuthResult:
+    """SDI datasets are withdrawn only by the Walidata's unpublish."""
+    return _bulk_visibility(next_auth, context, data_dict)
+
+
+@tk.auth_sysadmins_check
+@tk.chained_auth_function
+def bulk_update_delete(next_auth, context: Context, data_dict: DataDict) -> AuthResult:
+    """Core's rule; the ids must be strings (a field error, not a 500)."""
+    _bulk_datasets(data_dict)
+    if permissions.is_sysadmin(context.get("user")):
+        return {"success": True}
+    return next_auth(context, data_dict)
+
+
+@tk.auth_sysadmins_check
+@tk.chained_auth_function
+def package_owner_org_update(next_auth, context: Context, data_dict: DataDict) -> AuthResult:
+    """Sysadmins only (core); an SDI dataset under review keeps its agency
+    (its PPID is verifying it)."""
+    if not permissions.is_sysadmin(context.get("user")):
+        return next_auth(context, data_dict)
+    pkg = _package(context, data_dict)
+    wanted = (data_dict or {}).get("organization_id")
+    if pkg.extras.get("sdi_status") in ("submitted", "verified") and not _same_org(pkg.owner_org, wanted):
+        return _deny(tk._("A dataset under review cannot move to another agency"))
+    return {"success": True}
+
+
+def _same_org(org_id: str | None, ref) -> bool:
+    import ckan.model as model
+    org = model.Group.get(ref) if isinstance(ref, str) and ref else None
+    return org is not None and org.id == org_id
 
 
 # --------------------------------------------------------------- validation

@@ -228,14 +228,14 @@ def satudata_organization_list(value, context):
 
 
 def satudata_ppid_only(key, data, errors, context):
-    """Only the agency's PPID (or the workflow) may change this field."""
+    """Only the agency's PPID may change this field (the workflow writes it directly)."""
     value = data.get(key)
     stored = _stored_extra(context, data, key[0])
     if _empty(value):
         if stored is not None:
             data[key] = stored
         return
-    if value == stored or context.get("satudata_workflow"):
+    if value == stored:
         return
     owner_org = data.get(("owner_org",))
     if not permissions.is_ppid_of(context.get("user"), owner_org):

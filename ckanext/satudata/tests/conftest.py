@@ -118,6 +118,45 @@ def portal(clean_db, clean_index):
     return Portal()
 
 
+@pytest.fixture(scope="module")
+def module_portal():
+    """One Portal (clean database and index) for a whole test module, with an
+    API token per user (``portal.tokens``) and an admin of agency A
+    (``portal.admin_a``). Tests that share it make their own datasets under
+    unique names and must not use ``clean_db``."""
+    import ckan.plugins as plugins
+    from ckan.cli.db import _run_migrations
+    from ckan.lib import search
+
+    plugins.load_all()
+    try:
+        factories.fake.unique.clear()
+        helpers.reset_db()
+        _run_migrations("activity")
+        _run_migrations("satudata")
+        search.clear_all()
+        portal = Portal()
+        portal.admin_a = portal._user("admin-a")
+        helpers.call_action("organization_member_create", id=portal.org_a["id"],
+                            username="admin-a", role="admin")
+        portal.tokens = {}
+        for attr in ("sysadmin", "producer_a", "producer_b", "plain", "walidata", "pembina", "forum",
+                     "ppid_a", "ppid_b", "admin_a"):
+            user = getattr(portal, attr)["name"]
+            portal.tokens[attr] = helpers.call_action("api_token_create", user=user, name="t")["token"]
+    finally:
+        plugins.unload_all()
+    return portal
+
+
+@pytest.fixture
+def shared_portal(module_portal):
+    """``module_portal``, checked to still exist (no test of the module reset the database)."""
+    import ckan.model as model
+    assert model.User.get(module_portal.admin_a["id"]) is not None, "a test of this module used clean_db"
+    return module_portal
+
+
 class _Inbox:
     def __init__(self):
         self.messages = []

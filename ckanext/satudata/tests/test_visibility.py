@@ -1,61 +1,161 @@
-"""Leak tests: only published data_umum is ever visible to the public."""
+"""Leak tests: only published data_umum is ever visible to the public, through
+every door CKAN has (API, pages, downloads, activity streams); delivered
+restricted data reaches exactly its readers."""
 import pytest
 
+from sqlalchemy import select
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+import ckan.tests.factories as factories
 import ckan.tests.helpers as helpers
+
+from ckanext.satudata.tests.datarequest.conftest import Requests
 
 pytestmark = pytest.mark.usefixtures("clean_db", "clean_index")
 
+DOORS = ("search", "search_private", "show", "page", "resource_show", "resource_page", "download", "listing",
+         "package_list", "autocomplete", "org_page", "activity", "recent_activity", "org_activity",
+         "activity_page", "org_activity_page")
 
-def _anon_sees(app, pkg):
-    search = app.get("/api/3/action/package_search", query_string={"q": "*:*", "rows": 100}).json["result"]
-    names = [d["name"] for d in search["results"]]
-    show = app.get("/api/3/action/package_show", query_string={"id": pkg["name"]}, status=None)
-    page = app.get(f"/dataset/{pkg['name']}", status=None)
+
+def _ok(resp) -> bool:
+    return resp.status_code == 200
+
+
+def _activities(resp, pkg_id: str) -> bool:
+    """Whether an activity list answer holds an activity of the dataset."""
+    if resp.status_code != 200:
+        return False
+    return any(a.get("object_id") == pkg_id for a in resp.json["result"])
+
+
+def _anon_sees(app, pkg) -> dict[str, bool]:
+    """Which doors show the dataset to an anonymous visitor."""
+    name, pkg_id = pkg["name"], pkg["id"]
     res = pkg["resources"][0]
-    download = app.get(f"/dataset/{pkg['id']}/resource/{res['id']}/download/data.json", status=None)
-    listing = app.get("/dataset/").get_data(as_text=True)
-    activity = app.get("/api/3/action/package_activity_list", query_string={"id": pkg["id"]}, status=None)
+    link = f"/dataset/{name}"
+
+    def api(action, **params):
+        return app.get(f"/api/3/action/{action}", query_string=params, status=None)
+
+    def search(**params):
+        return name in [d["name"] for d in api("package_search", q="*:*", rows=100, **params).json["result"]["results"]]
+
+    def page(url):
+        resp = app.get(url, status=None)
+        text = resp.get_data(as_text=True)
+        return resp.status_code == 200 and (link in text or f"/dataset/{pkg_id}" in text)
+
+    package_list = api("package_list").json["result"]
+    autocomplete = [d["name"] for d in api("package_autocomplete", q=name[:6]).json["result"]]
     return {
-        "search": pkg["name"] in names,
-        "show": show.status_code == 200,
-        "page": page.status_code == 200,
-        "download": download.status_code == 200,
-        "listing": f"/dataset/{pkg['name']}" in listing,
-        "activity": activity.status_code == 200,
+        "search": search(),
+        "search_private": search(include_private="true"),
+        "show": _ok(api("package_show", id=name)),
+        "page": _ok(app.get(link, status=None)),
+        "resource_show": _ok(api("resource_show", id=res["id"])),
+        "resource_page": _ok(app.get(f"/dataset/{pkg_id}/resource/{res['id']}", status=None)),
+        "download": _ok(app.get(f"/dataset/{pkg_id}/resource/{res['id']}/download/data.json", status=None)),
+        "listing": page("/dataset/"),
+        "package_list": name in package_list,
+        "autocomplete": name in autocomplete,
+        "org_page": page(f"/organization/{pkg['organization']['name']}"),
+        "activity": _activities(api("package_activity_list", id=pkg_id), pkg_id),
+        "recent_activity": _activities(api("recently_changed_packages_activity_list"), pkg_id),
+        "org_activity": _activities(api("organization_activity_list", id=pkg["organization"]["name"]), pkg_id),
+        "activity_page": page(f"/dataset/activity/{name}"),
+        "org_activity_page": page(f"/organization/activity/{pkg['organization']['name']}"),
     }
 
 
-@pytest.mark.parametrize("steps", [(), ("submit",), ("submit", "verify")])
-def test_unpublished_dataset_is_invisible_to_the_public(portal, app, steps):
+NOTHING = dict.fromkeys(DOORS, False)
+EVERYTHING = dict.fromkeys(DOORS, True)
+
+
+def _reject(portal, pkg):
+    helpers.call_action("satudata_dataset_reject", {"user": portal.ppid_a["name"]}, id=pkg["id"],
+                        reason="Satuan belum benar")
+
+
+@pytest.mark.parametrize("state", ["draft", "submitted", "verified", "rejected"])
+def test_unpublished_dataset_is_invisible_to_the_public(portal, app, state):
+    steps = {"draft": (), "submitted": ("submit",), "verified": ("submit", "verify"), "rejected": ("submit",)}[state]
     pkg = portal.walk(portal.dataset(name="draft-data"), *steps)
-    assert _anon_sees(app, pkg) == dict.fromkeys(("search", "show", "page", "download", "listing", "activity"), False)
+    if state == "rejected":
+        _reject(portal, pkg)
+    assert helpers.call_action("package_show", id=pkg["id"])["sdi_status"] == state
+    assert _anon_sees(app, pkg) == NOTHING
 
 
 def test_published_public_data_is_visible_everywhere(portal, app):
+    """The control: every door of _anon_sees can open."""
     pkg = portal.walk(portal.dataset(name="open-data"), "submit", "verify", "publish")
-    assert _anon_sees(app, pkg) == dict.fromkeys(("search", "show", "page", "download", "listing", "activity"), True)
-
-
-def test_published_restricted_data_is_delivered_not_public(portal, app):
-    pkg = portal.dataset(name="restricted-data", sdi_classification="terbatas", sdi_shared_with=portal.org_b["name"])
-    portal.walk(pkg, "submit")
-    helpers.call_action("satudata_dataset_verify", {"user": portal.ppid_a["name"]}, id=pkg["id"],
-                        sdi_exemption_basis="pasal17_h", sdi_consequence_test="Uji konsekuensi no. 1")
-    portal.walk(pkg, "publish")
-    pkg = helpers.call_action("package_show", id=pkg["id"])
-    assert pkg["sdi_status"] == "published" and pkg["private"] is True
-    assert _anon_sees(app, pkg) == dict.fromkeys(("search", "show", "page", "download", "listing", "activity"), False)
-    # the agency it is shared with sees it; an unrelated plain user does not
-    shared = helpers.call_action("package_search", {"user": portal.producer_b["name"], "ignore_auth": False}, include_private=True)
-    assert "restricted-data" in [d["name"] for d in shared["results"]]
-    plain = helpers.call_action("package_search", {"user": portal.plain["name"], "ignore_auth": False}, include_private=True)
-    assert "restricted-data" not in [d["name"] for d in plain["results"]]
+    assert _anon_sees(app, pkg) == EVERYTHING
 
 
 def test_unpublish_hides_data_again_including_past_activity(portal, app):
     pkg = portal.walk(portal.dataset(name="open-then-closed"), "submit", "verify", "publish")
     helpers.call_action("satudata_dataset_unpublish", {"user": portal.walidata["name"]}, id=pkg["id"], reason="Koreksi")
-    assert _anon_sees(app, pkg) == dict.fromkeys(("search", "show", "page", "download", "listing", "activity"), False)
+    assert _anon_sees(app, pkg) == NOTHING
+
+
+def test_edit_of_published_data_hides_it_including_past_activity(portal, app):
+    pkg = portal.walk(portal.dataset(name="open-then-edited"), "submit", "verify", "publish")
+    helpers.call_action("package_patch", {"user": portal.producer_a["name"]}, id=pkg["id"], notes="Diperbaiki")
+    assert helpers.call_action("package_show", id=pkg["id"])["sdi_status"] == "draft"
+    assert _anon_sees(app, pkg) == NOTHING
+
+
+def _delivered(portal):
+    """Published terbatas data of agency A, shared with agency B and linked to
+    the Forum member's data request."""
+    requests = Requests(portal)
+    req = requests.new(upto="sent")
+    pkg = portal.dataset(name="restricted-data", sdi_classification="terbatas", sdi_shared_with=portal.org_b["name"])
+    portal.walk(pkg, "submit")
+    helpers.call_action("satudata_dataset_verify", {"user": portal.ppid_a["name"]}, id=pkg["id"],
+                        sdi_exemption_basis="pasal17_h", sdi_consequence_test="Uji konsekuensi no. 1")
+    helpers.call_action("satudata_request_link_dataset", {"user": portal.producer_a["name"]},
+                        id=req["id"], dataset_id=pkg["id"])
+    portal.walk(pkg, "publish")
+    return helpers.call_action("package_show", id=pkg["id"])
+
+
+def test_published_restricted_data_is_delivered_not_public(portal, app):
+    pkg = _delivered(portal)
+    assert pkg["sdi_status"] == "published" and pkg["private"] is True
+    assert _anon_sees(app, pkg) == NOTHING
+
+
+READERS = {"producer_a": True, "walidata": True, "ppid_a": True, "producer_b": True, "forum": True,
+           "forum2": False, "ppid_b": False, "pembina": False, "plain": False}
+
+
+def test_delivered_data_reaches_exactly_its_readers(portal, app):
+    """The agency, the Walidata, the agency's PPID, the agency it is shared
+    with and the requester of the linked request read it (show, search,
+    download); nobody else does."""
+    portal.forum2 = factories.User(name="forum-2")
+    helpers.call_action("satudata_role_grant", {"user": portal.sysadmin["name"]}, user="forum-2", role="forum")
+    pkg = _delivered(portal)
+    res = pkg["resources"][0]
+    for reader, expected in READERS.items():
+        user = getattr(portal, reader)["name"]
+        token = helpers.call_action("api_token_create", user=user, name="t")["token"]
+        headers = {"Authorization": token}
+        context = {"user": user, "ignore_auth": False}
+        found = helpers.call_action("package_search", context, include_private=True, q="*:*")
+        sees = {
+            "search": pkg["name"] in [d["name"] for d in found["results"]],
+            "show": app.get("/api/3/action/package_show", query_string={"id": pkg["id"]}, headers=headers,
+                            status=None).status_code == 200,
+            "resource_show": app.get("/api/3/action/resource_show", query_string={"id": res["id"]},
+                                     headers=headers, status=None).status_code == 200,
+            "download": app.get(f"/dataset/{pkg['id']}/resource/{res['id']}/download/data.json",
+                                headers=headers, status=None).status_code == 200,
+        }
+        assert sees == dict.fromkeys(sees, expected), reader
 
 
 @pytest.mark.parametrize("reader,expected", [
@@ -68,7 +168,73 @@ def test_who_sees_a_draft(portal, reader, expected):
     found = helpers.call_action("package_search", {"user": user, "ignore_auth": False}, include_private=True, q="*:*")
     assert ("a-draft" in [d["name"] for d in found["results"]]) is expected
     if expected:
-        assert helpers.call_auth("package_show", {"user": user, "model": __import__("ckan.model").model}, id=pkg["id"])
+        assert helpers.call_auth("package_show", {"user": user, "model": model}, id=pkg["id"])
     else:
-        with pytest.raises(__import__("ckan.plugins.toolkit").plugins.toolkit.NotAuthorized):
-            helpers.call_auth("package_show", {"user": user, "model": __import__("ckan.model").model}, id=pkg["id"])
+        with pytest.raises(tk.NotAuthorized):
+            helpers.call_auth("package_show", {"user": user, "model": model}, id=pkg["id"])
+
+
+def _set_status(pkg_id: str, status: str) -> None:
+    """Put a dataset in a state directly (a transition would reindex it, and
+    CKAN 2.12 cannot index a dataset with relationships: its show schema drops
+    the package ids that the indexer reads)."""
+    pkg = model.Package.get(pkg_id)
+    pkg.extras = dict(pkg.extras, sdi_status=status)
+    model.repo.commit()
+
+
+def test_relationships_are_refused_outside_drafts(portal, app):
+    """Relationships change both datasets, so only drafts and returned
+    datasets get or lose them, whoever asks."""
+    published = portal.walk(portal.dataset(name="open-data"), "submit", "verify", "publish")
+    draft = portal.dataset(name="a-draft")
+    other = portal.dataset(name="other-draft")
+    for user in (portal.producer_a, portal.sysadmin):
+        ctx = {"user": user["name"], "ignore_auth": False}
+        for subject, obj in ((published, draft), (draft, published)):
+            with pytest.raises(tk.NotAuthorized):
+                helpers.call_action("package_relationship_create", ctx, subject=subject["id"], object=obj["id"],
+                                    type="links_to")
+    token = helpers.call_action("api_token_create", user=portal.producer_a["name"], name="t")["token"]
+    resp = app.post("/api/3/action/package_relationship_create", headers={"Authorization": token}, status=None,
+                    json={"subject": draft["id"], "object": published["id"], "type": "links_to"})
+    assert resp.status_code == 403
+    ctx = {"user": portal.producer_a["name"], "ignore_auth": False}
+    helpers.call_action("package_relationship_create", ctx, subject=draft["id"], object=other["id"], type="links_to")
+    for frozen in ("submitted", "verified", "published"):
+        _set_status(other["id"], frozen)
+        with pytest.raises(tk.NotAuthorized):
+            helpers.call_action("package_relationship_update", ctx, subject=draft["id"], object=other["id"],
+                                type="links_to", comment="x")
+        with pytest.raises(tk.NotAuthorized):
+            helpers.call_action("package_relationship_delete", ctx, subject=draft["id"], object=other["id"],
+                                type="links_to")
+    _set_status(other["id"], "rejected")  # returned for revision: editable again
+    helpers.call_action("package_relationship_delete", ctx, subject=draft["id"], object=other["id"], type="links_to")
+
+
+def test_relationships_to_unreadable_datasets_are_not_shown(portal, app):
+    """Agency A's draft related (by a sysadmin) to agency B's draft: only
+    readers of both see the relationship."""
+    shown = portal.dataset(name="shown-data")
+    hidden = portal.dataset(name="hidden-draft", org=portal.org_b, by=portal.producer_b)
+    helpers.call_action("package_relationship_create", {"user": portal.sysadmin["name"], "ignore_auth": False},
+                        subject=shown["id"], object=hidden["id"], type="links_to")
+    rel = model.Session.scalars(select(model.PackageRelationship.id)).one()
+
+    def related(user, pkg, key):
+        ctx = {"user": user["name"], "ignore_auth": False}
+        return [r["id"] for r in helpers.call_action("package_show", ctx, id=pkg["id"])[key]]
+
+    for user in (portal.walidata, portal.sysadmin):
+        assert related(user, shown, "relationships_as_subject") == [rel]
+        assert related(user, hidden, "relationships_as_object") == [rel]
+    assert related(portal.producer_a, shown, "relationships_as_subject") == []
+    assert related(portal.ppid_a, shown, "relationships_as_subject") == []
+    assert related(portal.producer_b, hidden, "relationships_as_object") == []
+    token = helpers.call_action("api_token_create", user=portal.producer_a["name"], name="t")["token"]
+    resp = app.get("/api/3/action/package_show", query_string={"id": shown["id"]}, headers={"Authorization": token})
+    assert resp.json["result"]["relationships_as_subject"] == []
+    with pytest.raises(tk.NotAuthorized):  # nor through the relationship list
+        helpers.call_action("package_relationships_list", {"user": portal.producer_a["name"], "ignore_auth": False},
+                            id=shown["id"], id2=hidden["id"])

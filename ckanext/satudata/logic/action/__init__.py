@@ -4,11 +4,11 @@ The chained core actions (``package_create`` ...) close the other paths to
 publication.
 """
 from ckanext.satudata.logic.action.dataset import (
-    bulk_update_private,
-    bulk_update_public,
     package_create,
     package_delete,
+    package_owner_org_update,
     package_search,
+    package_show,
     package_update,
 )
 from ckanext.satudata.logic.action.request import (
@@ -59,8 +59,8 @@ __all__ = [
     "package_update",
     "package_delete",
     "package_search",
-    "bulk_update_public",
-    "bulk_update_private",
+    "package_show",
+    "package_owner_org_update",
     "satudata_role_grant",
     "satudata_role_revoke",
     "satudata_role_list",

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+from ckan.lib import search
 from ckan.types import Context, DataDict
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.engine import Row
 
 from ckanext.satudata import permissions, transitions
 
@@ -42,32 +45,63 @@ def _link_request(context: Context, pkg: model.Package | None) -> None:
 @tk.chained_action
 def package_update(up_func, context: Context, data_dict: DataDict):
     """Keep ``private`` derived from the status; editing a published dataset
-    returns it to draft and out of the public catalogue."""
-    pkg = model.Package.get(data_dict.get("id") or data_dict.get("name") or "")
+    returns it to draft and out of the public catalogue.
+
+    The dataset row is locked first (as the transitions lock it), so the
+    status the auth and this function read cannot change before the edit
+    commits; the back-to-draft history row and the activity labels are
+    written in the edit's own transaction."""
+    ref = data_dict.get("id") or data_dict.get("name")
+    if isinstance(ref, Row) and len(ref) == 1:
+        ref = ref[0]  # core's bulk actions pass query rows
+    pkg = model.Package.get(ref) if isinstance(ref, str) and ref else None
     if pkg is None or "sdi_status" not in pkg.extras:
         return up_func(context, data_dict)
+    pkg = transitions.lock_dataset(pkg.id, deleted=True)
     before = pkg.extras.get("sdi_status")
     data_dict = dict(data_dict)
-    back_to_draft = before == "published" and not context.get("satudata_workflow")
+    back_to_draft = before == "published"
+    event = None
     if back_to_draft:
         context["satudata_back_to_draft"] = True
         data_dict["private"] = True
+        event = transitions.record_event(pkg, "edit", before, "draft", _user_id(context),
+                                         tk._("Edited after publication: back to draft"))
+        transitions.sync_activity_labels(pkg, "draft")
     else:
         data_dict["private"] = not permissions.is_public(pkg)
-    # Core's package_update commits (under defer_commit 2.12 rolls its work back),
-    # so the trail row follows in a second short transaction.
+    outer = context.pop("changed_entities", None)
     try:
         result = up_func(context, data_dict)
+    except Exception:
+        _undo_edit(context, pkg, event)
+        raise
     finally:
         context.pop("satudata_back_to_draft", None)
-    if back_to_draft:
-        pkg = model.Package.get(result["id"])
-        transitions.record_event(pkg, "edit", before, "draft", _user_id(context),
-                                 tk._("Edited after publication: back to draft"))
-        transitions.sync_activity_labels(pkg)
-        model.repo.commit()
-    _link_request(context, model.Package.get(result["id"]))
+        changed = context.pop("changed_entities", {})
+        if outer is not None or changed:
+            context["changed_entities"] = outer or {}
+            for kind, ids in changed.items():
+                context["changed_entities"].setdefault(kind, set()).update(ids)
+    if event is not None and pkg.id not in changed.get("packages", ()):
+        # Nothing changed, or core discarded the edit (defer_commit): no trail row.
+        _undo_edit(context, pkg, event)
+    pkg_id = result if isinstance(result, str) else result["id"]
+    _link_request(context, model.Package.get(pkg_id))
     return result
+
+
+def _undo_edit(context: Context, pkg: model.Package, event) -> None:
+    """Drop what package_update added to a transaction that did not commit."""
+    if not context.get("defer_commit"):
+        model.Session.rollback()  # also releases the row lock
+        return
+    if event is not None:
+        if sa_inspect(event).persistent:
+            model.Session.delete(event)
+        else:
+            model.Session.expunge(event)
+        transitions.sync_activity_labels(pkg)
 
 
 @tk.chained_action
@@ -83,24 +117,19 @@ def package_delete(up_func, context: Context, data_dict: DataDict):
     return result
 
 
-def _refuse_bulk(context: Context, data_dict: DataDict) -> None:
-    for pkg_id in data_dict.get("datasets") or []:
-        pkg = model.Package.get(pkg_id)
-        if pkg is not None and "sdi_status" in pkg.extras:
-            raise tk.ValidationError({"datasets": [
-                tk._("SDI datasets change visibility only through the verification workflow")]})
-
-
 @tk.chained_action
-def bulk_update_public(up_func, context: Context, data_dict: DataDict):
-    _refuse_bulk(context, data_dict)
-    return up_func(context, data_dict)
-
-
-@tk.chained_action
-def bulk_update_private(up_func, context: Context, data_dict: DataDict):
-    _refuse_bulk(context, data_dict)
-    return up_func(context, data_dict)
+def package_owner_org_update(up_func, context: Context, data_dict: DataDict):
+    """Moving a dataset to another agency changes who may see it: reindex it
+    and relabel its past activities."""
+    result = up_func(context, data_dict)
+    ref = (data_dict or {}).get("id")
+    pkg = model.Package.get(ref) if isinstance(ref, str) and ref else None
+    if pkg is not None and "sdi_status" in pkg.extras:
+        transitions.sync_activity_labels(pkg)
+        if not context.get("defer_commit"):
+            model.repo.commit()
+            search.rebuild(pkg.id)
+    return result
 
 
 def _user_id(context: Context) -> str | None:
@@ -113,4 +142,38 @@ def _user_id(context: Context) -> str | None:
 def package_search(up_func, context: Context, data_dict: DataDict):
     """Facet items of the SDI vocabularies carry their labels, not codes."""
     from ckanext.satudata import indexing
-    return indexing.label_search_facets(up_func(context, data_dict))
+    result = indexing.label_search_facets(up_func(context, data_dict))
+    for pkg_dict in result.get("results") or []:
+        _drop_unreadable_relationships(context, pkg_dict)
+    return result
+
+
+@tk.side_effect_free
+@tk.chained_action
+def package_show(up_func, context: Context, data_dict: DataDict):
+    """A dataset names no related dataset its reader may not see."""
+    result = up_func(context, data_dict)
+    _drop_unreadable_relationships(context, result)
+    return result
+
+
+def _drop_unreadable_relationships(context: Context, pkg_dict: dict) -> None:
+    """The shown relationships carry only their id (the show schema drops the
+    package ids): look each one up and keep those whose other dataset the
+    reader may see. Datasets seldom have relationships."""
+    if context.get("ignore_auth") or not isinstance(pkg_dict, dict):
+        return
+    from ckan import authz
+    for key, other in (("relationships_as_subject", "object_package_id"),
+                       ("relationships_as_object", "subject_package_id")):
+        rels = pkg_dict.get(key)
+        if not rels:
+            continue
+        kept = []
+        for rel in rels:
+            row = model.Session.get(model.PackageRelationship, rel.get("id")) if rel.get("id") else None
+            other_id = getattr(row, other, None) or rel.get(other)
+            if other_id and authz.is_authorized_boolean(
+                    "package_show", {"user": context.get("user"), "model": model}, {"id": other_id}):
+                kept.append(rel)
+        pkg_dict[key] = kept

@@ -40,18 +40,20 @@ def _waiting_for_locks(conn) -> int:
     return count
 
 
-def _race(user: str, calls: list[tuple[str, dict]], row_id: str) -> list:
+def _race(user: str, calls: list[tuple[str, dict]], row_id: str, meanwhile=None) -> list:
     """Run each ``(action, input)`` of ``calls`` in its own thread; the threads
-    start together and queue on the dataset's row lock before any may proceed."""
+    start together and queue on the dataset's row lock before any may proceed.
+    ``action`` is a workflow action (``verify``) or a core one (``package_patch``).
+    ``meanwhile(conn)`` runs in the lock holder's transaction before it commits."""
     barrier = threading.Barrier(len(calls) + 1)
     outcomes: list = [None] * len(calls)
 
     def worker(slot: int) -> None:
         action, data = calls[slot]
+        name = action if action.startswith("package_") else f"satudata_dataset_{action}"
         try:
             barrier.wait(timeout=30)
-            outcomes[slot] = helpers.call_action(f"satudata_dataset_{action}",
-                                                 {"user": user, "ignore_auth": False}, **data)
+            outcomes[slot] = helpers.call_action(name, {"user": user, "ignore_auth": False}, **data)
         except Exception as error:  # the outcome is what the test checks
             outcomes[slot] = error
         finally:
@@ -69,6 +71,8 @@ def _race(user: str, calls: list[tuple[str, dict]], row_id: str) -> list:
                 holder.rollback()
                 pytest.fail(f"the transitions never queued on the row lock: {outcomes}")
             time.sleep(0.05)
+        if meanwhile is not None:
+            meanwhile(holder)
         holder.commit()
     for thread in threads:
         thread.join(timeout=60)
@@ -126,3 +130,48 @@ def test_verify_and_reject_at_once_serialise(portal):
         assert isinstance(verify, tk.ValidationError), verify
         assert workflow.status_label("rejected") in " ".join(verify.error_dict["sdi_status"])
         assert _history(pkg["id"]) == ["create", "submit", "reject"]
+
+
+def test_edit_and_submit_at_once_serialise(portal):
+    """A producer's edit and their submit race on a draft: the edit lands
+    before the submit (and is what the PPID reviews) or is refused because the
+    dataset is under review. Never an edit of a submitted dataset, never a
+    status the history does not explain."""
+    pkg = portal.dataset(name="ds")
+    model.Session.remove()
+
+    patch, submit = _race(portal.producer_a["name"],
+                          [("package_patch", {"id": pkg["id"], "notes": "Diubah saat diajukan"}),
+                           ("submit", {"id": pkg["id"]})], pkg["id"])
+
+    assert isinstance(submit, dict), submit
+    shown = helpers.call_action("package_show", id=pkg["id"])
+    assert shown["sdi_status"] == "submitted" and shown["private"] is True
+    assert _history(pkg["id"]) == ["create", "submit"]
+    if isinstance(patch, dict):  # the edit went first; the submit saw it
+        assert shown["notes"] == "Diubah saat diajukan"
+    else:
+        assert isinstance(patch, tk.NotAuthorized), patch
+        assert shown["notes"] == pkg["notes"]
+
+
+def test_walidata_reject_is_checked_again_under_the_lock(portal):
+    """The Walidata returns only verified datasets. While the Walidata's
+    reject waits for the row, another transaction takes the dataset back to
+    submitted: under the lock the reject is refused and changes nothing."""
+    pkg = portal.walk(portal.dataset(name="ds"), "submit", "verify")
+    model.Session.remove()
+
+    def back_to_submitted(conn):
+        conn.execute(text("UPDATE package SET extras = jsonb_set(extras, '{sdi_status}', '\"submitted\"')"
+                          " WHERE id = :id"), {"id": pkg["id"]})
+
+    (reject,) = _race(portal.walidata["name"], [("reject", {"id": pkg["id"], "reason": "Belum sesuai"})],
+                      pkg["id"], meanwhile=back_to_submitted)
+
+    assert isinstance(reject, tk.NotAuthorized), reject
+    model.Session.remove()
+    assert model.Package.get(pkg["id"]).extras["sdi_status"] == "submitted"
+    assert _events(pkg["id"], "reject") == 0
+    # the lock was released: the PPID may return it now
+    helpers.call_action("satudata_dataset_reject", {"user": portal.ppid_a["name"]}, id=pkg["id"], reason="Ulang")
