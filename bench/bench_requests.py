@@ -56,8 +56,13 @@ The baseline goes through Solr and the request list through PostgreSQL, so
 the ratio says how the extension's list compares with what a CKAN user
 already waits for on the dataset list.
 
+Exits 1 when the target is missed: the worst p95 of the overdue list for the
+Walidata, the Forum member and the producer above 100 ms (``--target-ms``), or
+one of those cases failing.
+
 ``--explain`` prints EXPLAIN ANALYZE of the overdue list's two queries (count
-and page) for each user; ``--profile`` a cProfile of 50 overdue-list calls per
+and page) for each user, built by the action's own query function from the
+input its schema validated; ``--profile`` a cProfile of 50 overdue-list calls per
 user (extension code, SQL execution, validation).
 """
 from __future__ import annotations
@@ -98,6 +103,7 @@ STATUS_SHARE = {"submitted": 0.10, "dispositioned": 0.07, "awaiting_recommendati
 OVERDUE_SHARE = 0.20
 Q = "stunting"  # one topic in 20
 PAGE = 20
+TARGET_MS = 100  # the issue's target for the p95 of the overdue list
 
 
 def _ms(seconds: list[float]) -> dict:
@@ -350,21 +356,26 @@ class Bench:
         print("\n".join(line for line in out.getvalue().splitlines()[6:] if line.strip()))
 
     def explain(self, user: str, data: dict) -> None:
-        """EXPLAIN ANALYZE of the list's count and page queries for this user."""
+        """EXPLAIN ANALYZE of the list's count and page queries for this user:
+        the very statements ``satudata_request_list`` runs (its schema, then
+        the query it builds), with the page it asks for."""
         import ckan.model as model
         from sqlalchemy import func, select, text
         from sqlalchemy.dialects import postgresql
-        from ckanext.satudata.datarequest import access, steps
-        from ckanext.satudata.model import DataRequest, utcnow
 
-        query = select(DataRequest).where(access.visible_clause(user))
-        if data.get("overdue"):
-            query = query.where(DataRequest.status.in_(steps.OPEN), DataRequest.step_due < utcnow())
-        for label, stmt in (("count", select(func.count()).select_from(query.subquery())),
-                            ("page", query.order_by(DataRequest.created.desc(), DataRequest.id).limit(PAGE))):
+        from ckanext.satudata.logic import request_schema
+        from ckanext.satudata.logic.action.request import _list_query
+        from ckanext.satudata.logic.schema import validate
+        from ckanext.satudata.model import DataRequest
+
+        context = {"user": user}
+        valid = validate(dict(data), request_schema.satudata_request_list, context)
+        query, order = _list_query(user, valid)
+        page = query.order_by(order, DataRequest.id).limit(valid.get("limit", 20)).offset(valid.get("offset", 0))
+        for label, stmt in (("count", select(func.count()).select_from(query.subquery())), ("page", page)):
             sql = str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
             plan = model.Session.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + sql)).scalars().all()
-            print(f"--- EXPLAIN ANALYZE {label} ({user})")
+            print(f"--- EXPLAIN ANALYZE {label} ({user}, {data})")
             print("\n".join(plan))
         model.Session.remove()
 
@@ -397,6 +408,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--seed", type=int, default=39)
     parser.add_argument("--forum-users", type=int, default=FORUM_USERS, help="requesters (default 5)")
+    parser.add_argument("--target-ms", type=float, default=TARGET_MS, help="p95 target (default 100 ms)")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the overdue list's queries")
     parser.add_argument("--profile", action="store_true", help="cProfile the overdue list per user")
     args = parser.parse_args(argv)
@@ -446,15 +458,18 @@ def main(argv: list[str] | None = None) -> int:
                 ratio = (f"{overdue[kind]['p95'] / core[kind]['p95']:.2f}" if overdue[kind] and core[kind]
                          else "n/a (a call failed)")
                 print(f"ratio p95 request_list(overdue) / p95 package_search, {kind}: {ratio}")
-            worst = max(s["p95"] for s in list(overdue.values())[:3] if s)
-            print(f"worst p95 of the overdue list, the three users: {worst:.1f} ms (target <= 100 ms: "
-                  f"{'met' if worst <= 100 else 'MISSED'})")
+            timed = [s for s in list(overdue.values())[:3] if s]
+            worst = max(s["p95"] for s in timed) if timed else float("inf")
+            met = len(timed) == 3 and worst <= args.target_ms
+            print(f"worst p95 of the overdue list, the three users: {worst:.1f} ms "
+                  f"(target <= {args.target_ms:g} ms: "
+                  f"{'met' if met else 'MISSED'})")
         finally:
             t4 = time.perf_counter()
             bench.reset()
             print(f"clean-up (reset db + index) {time.perf_counter() - t4:.1f} s; total "
                   f"{time.perf_counter() - t0:.1f} s")
-    return 0
+    return 0 if met else 1  # a missed target (or a failed overdue case) fails the run
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.satudata import indexing, metadata, subscriptions, validation
+from ckanext.satudata.datarequest import due
 from ckanext.satudata.permissions import SatudataPermissionLabels
 
 
@@ -18,6 +19,7 @@ from ckanext.satudata.permissions import SatudataPermissionLabels
 @tk.blanket.config_declarations
 class SatudataPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
+    p.implements(p.IConfigurable)
     p.implements(p.ITranslation)
     p.implements(p.IPermissionLabels)
     p.implements(p.IPackageController, inherit=True)
@@ -32,6 +34,10 @@ class SatudataPlugin(p.SingletonPlugin, DefaultTranslation):
         tk.add_template_directory(config, "templates")
         tk.add_public_directory(config, "public")
         tk.add_resource("assets", "satudata")
+
+    # IConfigurable
+    def configure(self, config):
+        due.check_config(config)
 
     # IPermissionLabels
     def get_dataset_labels(self, dataset_obj):

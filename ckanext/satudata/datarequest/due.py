@@ -15,7 +15,7 @@ import ckan.plugins.toolkit as tk
 import holidays
 from dateutil.relativedelta import relativedelta
 
-__all__ = ["Duration", "parse", "step_duration", "add", "add_working_days", "is_working_day", "due_for_step"]
+__all__ = ["Duration", "parse", "step_duration", "check_config", "add", "add_working_days", "is_working_day", "due_for_step"]
 
 _ISO = re.compile(r"^P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
                   r"(?:T(?:(?P<hours>\d+)H)?)?(?P<business>B)?$")
@@ -43,12 +43,20 @@ def parse(text: str) -> Duration:
     return Duration(business=business, **parts)
 
 
-def step_duration(step: int) -> Duration:
+def step_duration(step: int, config=None) -> Duration:
     key = f"ckanext.satudata.due.step{step}"
     try:
-        return parse(tk.config.get(key) or "P7D")
-    except ValueError as e:
+        return parse((config if config is not None else tk.config).get(key))
+    except (ValueError, TypeError, AttributeError) as e:
         raise ValueError(f"{key}: {e} (use e.g. P7D, P1M or P5DB)") from None
+
+
+def check_config(config) -> None:
+    """Parse all 11 time standards at start-up, so a mistyped one fails then,
+    naming its key, and not in the middle of a step. (Step 1's is checked
+    too, though no due date comes from it: step 1 is done by filing.)"""
+    for step in range(1, 12):
+        step_duration(step, config)
 
 
 def _zone() -> ZoneInfo:

@@ -13,6 +13,7 @@ from ckan.types import AuthResult, Context, DataDict
 
 from ckanext.satudata import permissions, roles
 from ckanext.satudata.datarequest import access
+from ckanext.satudata.logic.request_schema import has_control_characters
 from ckanext.satudata.model import DataRequest
 
 __all__ = [
@@ -32,8 +33,14 @@ def _deny(msg: str) -> AuthResult:
     return {"success": False, "msg": msg}
 
 
+def _usable_id(value) -> bool:
+    """Ids the database can be asked about (text without control characters)."""
+    return isinstance(value, str) and bool(value) and not has_control_characters(value)
+
+
 def _request(data_dict: DataDict) -> DataRequest:
-    req = DataRequest.get((data_dict or {}).get("id"))
+    ref = (data_dict or {}).get("id")
+    req = DataRequest.get(ref) if _usable_id(ref) else None
     if req is None:
         raise tk.ObjectNotFound(tk._("Data request not found"))
     return req
@@ -135,7 +142,7 @@ def _dataset_link_auth(context: Context, data_dict: DataDict) -> AuthResult:
     if permissions.is_walidata(user):
         return _OK
     dataset_id = (data_dict or {}).get("dataset_id")
-    pkg = model.Package.get(dataset_id) if isinstance(dataset_id, str) and dataset_id else None
+    pkg = model.Package.get(dataset_id) if _usable_id(dataset_id) else None
     if pkg is None:
         raise tk.ObjectNotFound(tk._("Dataset not found"))
     obj = access.user_of(user)
@@ -156,12 +163,14 @@ def satudata_request_unlink_dataset(context: Context, data_dict: DataDict) -> Au
 
 
 def satudata_request_receive(context: Context, data_dict: DataDict) -> AuthResult:
+    """The requester confirms receipt (a sysadmin may, for them: CKAN lets sysadmins pass)."""
     if access.is_requester(context.get("user"), _request(data_dict)):
         return _OK
     return _deny(tk._("Only the requester can confirm receipt"))
 
 
 def satudata_request_reject(context: Context, data_dict: DataDict) -> AuthResult:
+    """Only the Walidata rejects; the requester withdraws with cancel."""
     return _walidata_only(context)
 
 

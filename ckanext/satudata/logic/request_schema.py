@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import unicodedata
 from typing import Any
 
 import ckan.model as model
@@ -11,12 +12,69 @@ import ckan.plugins.toolkit as tk
 from ckan.logic.schema import validator_args
 
 from ckanext.satudata.datarequest import steps
-from ckanext.satudata.logic.validators import _as_list, _empty, _term_checker
+from ckanext.satudata.logic.validators import _as_list, _empty, _term_checker, _term_list_checker
 
 Invalid = tk.Invalid
 
 _YEAR_PART = re.compile(r"^(\d{4})(?:\s*-\s*(\d{4}))?$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _TITLE_MAX, _TEXT_MAX = 200, 10000
+
+
+def has_control_characters(value: Any, multiline: bool = False) -> bool:
+    """True when text holds a control character (NUL included); ``multiline``
+    text may hold tabs and line breaks."""
+    if not isinstance(value, str):
+        return False
+    allowed = "\t\n\r" if multiline else ""
+    return any(unicodedata.category(c) == "Cc" and c not in allowed for c in value)
+
+
+def _no_control(multiline: bool):
+    """Refuse control characters, and stop there (the validators after it may
+    query the database); line breaks in ``multiline`` text become ``\\n``."""
+    def validator(key, data, errors, context):
+        value = data.get(key)
+        if has_control_characters(value, multiline):
+            errors[key].append(tk._("Control characters are not allowed"))
+            raise tk.StopOnError
+        if multiline and isinstance(value, str):
+            data[key] = value.replace("\r\n", "\n").replace("\r", "\n")
+    return validator
+
+
+request_line = _no_control(False)  # titles, ids, names, search words
+request_long_text = _no_control(True)  # descriptions, notes, reasons, comments
+
+
+def _json_has_control_characters(value: Any) -> bool:
+    if isinstance(value, str):
+        return has_control_characters(value, multiline=True)
+    if isinstance(value, dict):
+        return any(_json_has_control_characters(k) or _json_has_control_characters(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_json_has_control_characters(v) for v in value)
+    return False
+
+
+def _check_text_size(text: str) -> None:
+    """JSON text is parsed only when it is not far above the limit (indentation allowed for)."""
+    limit = tk.config.get("ckanext.satudata.request_format_max_bytes")
+    if len(text) > 4 * limit:
+        raise Invalid(tk._("At most %(limit)s bytes of JSON") % {"limit": limit})
+
+
+def _check_json_size(value: Any) -> None:
+    limit = tk.config.get("ckanext.satudata.request_format_max_bytes")
+    try:  # PostgreSQL's jsonb has no NaN or Infinity
+        size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8"))
+    except ValueError:
+        raise Invalid(tk._("Numbers must be finite (no NaN or Infinity)"))
+    if size > limit:
+        raise Invalid(tk._("At most %(limit)s bytes of JSON") % {"limit": limit})
+    if _json_has_control_characters(value):
+        raise Invalid(tk._("Control characters are not allowed"))
 
 
 def _max_length(limit: int):
@@ -54,17 +112,22 @@ def request_text_list(value):
 
 
 def request_date(value):
-    """An ISO date (YYYY-MM-DD)."""
+    """An ISO date (YYYY-MM-DD) or an ISO datetime (its date); nothing else."""
     if _empty(value):
         return value
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
+    text = value.strip() if isinstance(value, str) else ""
     try:
-        return dt.date.fromisoformat(str(value).strip()[:10])
+        if _ISO_DATE.match(text):
+            return dt.date.fromisoformat(text)
+        if _ISO_DATETIME.match(text):
+            return dt.datetime.fromisoformat(text).date()
     except ValueError:
-        raise Invalid(tk._("Date must be written as YYYY-MM-DD"))
+        pass
+    raise Invalid(tk._("Date must be written as YYYY-MM-DD"))
 
 
 def request_future_date(value):
@@ -80,6 +143,8 @@ def request_organizations(value):
         raise Invalid(tk._("Choose at least one agency"))
     ids, unknown = [], []
     for ref in _as_list(value):
+        if has_control_characters(ref):
+            raise Invalid(tk._("Control characters are not allowed"))
         group = model.Group.get(ref)
         if group is None or not group.is_organization or group.state != "active":
             unknown.append(ref)
@@ -96,11 +161,20 @@ def request_table_schema(value):
 
     if _empty(value):
         raise Invalid(tk._("Missing value"))
+    parsed = value
+    if isinstance(value, str):
+        _check_text_size(value)
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = None  # check_table_schema says what is wrong
+    if isinstance(parsed, dict):  # size and characters before the (slower) schema check
+        _check_json_size(parsed)
     problems = tabular.check_table_schema(value)
     if problems:
         raise Invalid(tk._("Invalid Table Schema: %(problems)s") % {
             "problems": "; ".join(f"{where}: {', '.join(msgs)}" for where, msgs in problems.items())})
-    return json.loads(value) if isinstance(value, str) else value
+    return parsed
 
 
 def request_metadata_template(value):
@@ -108,6 +182,7 @@ def request_metadata_template(value):
     if _empty(value):
         return {}
     if isinstance(value, str):
+        _check_text_size(value)
         try:
             value = json.loads(value)
         except ValueError:
@@ -122,7 +197,31 @@ def request_metadata_template(value):
         raise Invalid(tk._("Not fields of the SDI dataset: %(names)s") % {"names": ", ".join(unknown)})
     if any(not isinstance(v, (str, int, float, list)) for v in value.values()):
         raise Invalid(tk._("Template values must be text, numbers or lists"))
+    _check_json_size(value)
+    _check_template_vocabularies(value)
     return value
+
+
+def _check_template_vocabularies(template: dict) -> None:
+    """Values of the dataset schema's vocabulary fields must be terms of it."""
+    from ckanext.scheming.helpers import scheming_get_dataset_schema
+
+    fields = {f["field_name"]: f for f in (scheming_get_dataset_schema("dataset") or {}).get("dataset_fields", [])}
+    problems = []
+    for name, value in sorted(template.items()):
+        vocabulary = fields.get(name, {}).get("sdi_vocabulary")
+        if not vocabulary or _empty(value):
+            continue
+        many = fields[name].get("preset") == "satudata_multiple_select"
+        try:
+            if many:
+                _term_list_checker(vocabulary)(value)
+            else:
+                _term_checker(vocabulary)(value if isinstance(value, str) else json.dumps(value))
+        except Invalid as e:
+            problems.append(f"{name}: {e.error}")
+    if problems:
+        raise Invalid("; ".join(problems))
 
 
 def request_pembina(value):
@@ -130,6 +229,8 @@ def request_pembina(value):
         return value
     from ckanext.satudata import roles
 
+    if has_control_characters(value):
+        raise Invalid(tk._("Control characters are not allowed"))
     user = roles.user_object(value)
     if user is None or user.state != "active":
         raise Invalid(tk._("Unknown user: %(name)s") % {"name": value})
@@ -147,20 +248,28 @@ def _statuses(value):
     return items
 
 
-def _request_fields(not_empty, ignore_missing, unicode_safe, strip_value, boolean_validator, required=True):
+def _request_fields(not_empty, ignore_missing, unicode_safe, strip_value, boolean_validator):
     """The request's own fields. A past ``needed_by`` is refused on create; on
-    update the action refuses it only when it changes."""
-    first = not_empty if required else ignore_missing
+    update the action refuses it only when it changes. Required text is
+    checked again after stripping, so blanks are refused."""
     return {
-        "title": [first, unicode_safe, strip_value, first, _max_length(_TITLE_MAX)],
-        "description": [first, unicode_safe, strip_value, _max_length(_TEXT_MAX)],
-        "purpose": [first, unicode_safe, strip_value, _max_length(_TEXT_MAX)],
+        "title": [not_empty, unicode_safe, request_line, strip_value, not_empty, _max_length(_TITLE_MAX)],
+        "description": [not_empty, unicode_safe, request_long_text, strip_value, not_empty, _max_length(_TEXT_MAX)],
+        "purpose": [not_empty, unicode_safe, request_long_text, strip_value, not_empty, _max_length(_TEXT_MAX)],
         "needed_by": [ignore_missing, request_date],
-        "indicators": [ignore_missing, request_text_list, _max_length(_TEXT_MAX)],
-        "area_level": [ignore_missing, unicode_safe, _term_checker("presentation_level")],
+        "indicators": [ignore_missing, request_text_list, request_long_text, _max_length(_TEXT_MAX)],
+        "area_level": [ignore_missing, unicode_safe, request_line, _term_checker("presentation_level")],
         "years": [ignore_missing, request_years],
         "is_public": [ignore_missing, boolean_validator],
     }
+
+
+def _id(not_empty, unicode_safe):
+    return [not_empty, unicode_safe, request_line]
+
+
+def _note(ignore_missing, unicode_safe):
+    return [ignore_missing, unicode_safe, request_long_text, _max_length(_TEXT_MAX)]
 
 
 @validator_args
@@ -173,83 +282,99 @@ def satudata_request_create(not_empty, ignore_missing, unicode_safe, strip_value
 @validator_args
 def satudata_request_update(not_empty, ignore_missing, unicode_safe, strip_value, boolean_validator):
     schema = _request_fields(not_empty, ignore_missing, unicode_safe, strip_value, boolean_validator)
-    schema["id"] = [not_empty, unicode_safe]
+    schema["id"] = _id(not_empty, unicode_safe)
     return schema
 
 
 @validator_args
 def satudata_request_id(not_empty, unicode_safe):
-    return {"id": [not_empty, unicode_safe]}
+    return {"id": _id(not_empty, unicode_safe)}
 
 
 @validator_args
 def satudata_request_note(not_empty, ignore_missing, unicode_safe):
-    return {"id": [not_empty, unicode_safe], "note": [ignore_missing, unicode_safe, _max_length(_TEXT_MAX)]}
+    return {"id": _id(not_empty, unicode_safe), "note": _note(ignore_missing, unicode_safe)}
 
 
 @validator_args
 def satudata_request_reason(not_empty, unicode_safe, strip_value):
-    return {"id": [not_empty, unicode_safe],
-            "reason": [not_empty, unicode_safe, strip_value, not_empty, _max_length(_TEXT_MAX)]}
+    return {"id": _id(not_empty, unicode_safe),
+            "reason": [not_empty, unicode_safe, request_long_text, strip_value, not_empty, _max_length(_TEXT_MAX)]}
 
 
 @validator_args
 def satudata_request_dispose(not_empty, ignore_missing, unicode_safe):
-    return {"id": [not_empty, unicode_safe], "organizations": [request_organizations],
-            "note": [ignore_missing, unicode_safe, _max_length(_TEXT_MAX)]}
+    return {"id": _id(not_empty, unicode_safe), "organizations": [request_organizations],
+            "note": _note(ignore_missing, unicode_safe)}
 
 
 @validator_args
 def satudata_request_ask_recommendation(not_empty, ignore_missing, unicode_safe):
-    return {"id": [not_empty, unicode_safe], "pembina": [ignore_missing, unicode_safe, request_pembina],
-            "note": [ignore_missing, unicode_safe, _max_length(_TEXT_MAX)]}
+    return {"id": _id(not_empty, unicode_safe), "pembina": [ignore_missing, unicode_safe, request_pembina],
+            "note": _note(ignore_missing, unicode_safe)}
 
 
 @validator_args
 def satudata_request_recommend(not_empty, ignore_missing, unicode_safe, strip_value, boolean_validator):
-    return {"id": [not_empty, unicode_safe],
+    return {"id": _id(not_empty, unicode_safe),
             "not_needed": [ignore_missing, boolean_validator],
-            "number": [ignore_missing, unicode_safe, strip_value, _max_length(_TITLE_MAX)],
+            "number": [ignore_missing, unicode_safe, request_line, strip_value, _max_length(_TITLE_MAX)],
             "date": [ignore_missing, request_date],
-            "text": [ignore_missing, unicode_safe, strip_value, _max_length(_TEXT_MAX)],
-            "reason": [ignore_missing, unicode_safe, strip_value, _max_length(_TEXT_MAX)]}
+            "text": [ignore_missing, unicode_safe, request_long_text, strip_value, _max_length(_TEXT_MAX)],
+            "reason": [ignore_missing, unicode_safe, request_long_text, strip_value, _max_length(_TEXT_MAX)]}
 
 
 @validator_args
 def satudata_request_set_format(not_empty, unicode_safe):
-    return {"id": [not_empty, unicode_safe], "table_schema": [request_table_schema],
+    return {"id": _id(not_empty, unicode_safe), "table_schema": [request_table_schema],
             "metadata_template": [request_metadata_template]}
 
 
 @validator_args
 def satudata_request_link_dataset(not_empty, unicode_safe):
-    return {"id": [not_empty, unicode_safe], "dataset_id": [not_empty, unicode_safe]}
+    return {"id": _id(not_empty, unicode_safe), "dataset_id": _id(not_empty, unicode_safe)}
 
 
 @validator_args
 def satudata_request_comment_create(not_empty, unicode_safe, strip_value):
-    return {"id": [not_empty, unicode_safe], "comment": [not_empty, unicode_safe, strip_value, not_empty,
-                                                          _max_length(_TEXT_MAX)]}
+    return {"id": _id(not_empty, unicode_safe),
+            "comment": [not_empty, unicode_safe, request_long_text, strip_value, not_empty, _max_length(_TEXT_MAX)]}
 
 
 @validator_args
-def satudata_request_list(ignore_missing, unicode_safe, boolean_validator, natural_number_validator,
-                          int_validator, convert_user_name_or_id_to_id):
+def satudata_request_list(ignore_missing, unicode_safe, boolean_validator, convert_user_name_or_id_to_id):
+    """``limit=`` and ``offset=`` (empty, as a bare query string gives them) mean the defaults."""
     return {
         "status": [ignore_missing, _statuses],
-        "agency": [ignore_missing, unicode_safe],
-        "requester": [ignore_missing, unicode_safe, convert_user_name_or_id_to_id],
+        "agency": [ignore_missing, unicode_safe, request_line],
+        "requester": [ignore_missing, unicode_safe, request_line, convert_user_name_or_id_to_id],
         "overdue": [ignore_missing, boolean_validator],
-        "q": [ignore_missing, unicode_safe, _max_length(_TITLE_MAX)],
-        "limit": [ignore_missing, int_validator, natural_number_validator, _at_most(1000)],
-        "offset": [ignore_missing, int_validator, natural_number_validator, _at_most(2 ** 31 - 1)],
+        "q": [ignore_missing, unicode_safe, request_line, _max_length(_TITLE_MAX)],
+        "limit": [_ignore_blank, _whole_number(1000)],
+        "offset": [_ignore_blank, _whole_number(2 ** 31 - 1)],
         "sort": [ignore_missing, unicode_safe, tk.get_validator("one_of")(["created", "due", "modified"])],
     }
 
 
-def _at_most(limit: int):
+def _ignore_blank(key, data, errors, context):
+    """Like ``ignore_empty``, but only for a missing value, None or "" (0 stays 0)."""
+    if data.get(key) in (tk.missing, None, ""):
+        data.pop(key, None)
+        raise tk.StopOnError
+
+
+def _whole_number(limit: int):
+    """A whole number from 0 to ``limit`` (an int or its digits)."""
     def validator(value):
-        if value not in (None, "") and int(value) > limit:
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise Invalid(tk._("Must be a natural number"))
+        if isinstance(value, str):
+            if not re.fullmatch(r"\s*\d{1,20}\s*", value):
+                raise Invalid(tk._("Must be a natural number"))
+            value = int(value)
+        if value < 0:
+            raise Invalid(tk._("Must be a natural number"))
+        if value > limit:
             raise Invalid(tk._("At most %(limit)s") % {"limit": limit})
         return value
     return validator

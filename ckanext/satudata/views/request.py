@@ -168,7 +168,7 @@ def edit(id: str):
     """The request's own fields: the requester until it is dispositioned, the Walidata while it is open."""
     try:
         req = tk.get_action("satudata_request_show")(_context(), {"id": id})
-    except (tk.ObjectNotFound, tk.NotAuthorized):
+    except (tk.ObjectNotFound, tk.NotAuthorized, tk.ValidationError):  # a malformed id is not found either
         return tk.abort(404, tk._("Data request not found"))
     if not template_helpers.may_edit(req):
         return _refuse(tk._("You may not edit this data request"))
@@ -213,7 +213,7 @@ def read(id: str):
     """The request page; a request the user may not see is not found."""
     try:
         req = tk.get_action("satudata_request_show")(_context(), {"id": id})
-    except (tk.ObjectNotFound, tk.NotAuthorized):
+    except (tk.ObjectNotFound, tk.NotAuthorized, tk.ValidationError):  # a malformed id is not found either
         return tk.abort(404, tk._("Data request not found"))
     extra: dict[str, Any] = {"req": req}
     if not req.get("limited"):

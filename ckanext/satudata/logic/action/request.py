@@ -13,6 +13,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib import search
 from ckan.types import Context, DataDict
 from sqlalchemy import and_, false, func, or_, select, text
+from sqlalchemy.dialects.postgresql import insert
 
 from ckanext.satudata import permissions, transitions
 from ckanext.satudata.datarequest import access, dictize, notices, progress, steps
@@ -34,6 +35,8 @@ def _require_id(data_dict: DataDict, *more: str) -> None:
     """Ids are non-empty text (anything else is a field error, never a 500)."""
     errors = {key: [tk._("Missing value")] for key in ("id", *more)
               if not isinstance((data_dict or {}).get(key), str) or not data_dict[key].strip()}
+    errors.update({key: [tk._("Control characters are not allowed")] for key in ("id", *more)
+                   if key not in errors and rs.has_control_characters(data_dict[key])})
     if errors:
         raise tk.ValidationError(errors)
 
@@ -130,6 +133,39 @@ def satudata_request_show(context: Context, data_dict: DataDict) -> dict:
     return dictize.public_dict(req)
 
 
+def _list_query(user, data: dict):
+    """The list's query (before paging) and its order, from validated ``data``
+    (also what bench/bench_requests.py --explain plans)."""
+    # Requests seen whole take every filter; public ones seen by others only the
+    # filters on what they show (status, title), so no filter reveals the rest.
+    full, public = [access.full_clause(user)], [DataRequest.is_public.is_(True)]
+    if data.get("status"):
+        for conditions in (full, public):
+            conditions.append(DataRequest.status.in_(data["status"]))
+    if data.get("agency"):
+        org = model.Group.get(data["agency"])
+        if org is None or not org.is_organization:
+            raise tk.ValidationError({"agency": [tk._("Unknown agency: %(names)s") % {"names": data["agency"]}]})
+        full.append(DataRequest.id.in_(
+            select(RequestAgency.request_id).where(RequestAgency.organization_id == org.id)))
+    if data.get("requester"):
+        full.append(DataRequest.requester_id == data["requester"])
+    if data.get("overdue"):
+        full += [DataRequest.status.in_(steps.OPEN), DataRequest.step_due < utcnow()]
+    if data.get("q"):
+        like = "%" + data["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        title, description = (DataRequest.title.ilike(like, escape="\\"),
+                              DataRequest.description.ilike(like, escape="\\"))
+        full.append(or_(title, description))
+        public.append(title)
+    if data.get("agency") or data.get("requester") or data.get("overdue"):
+        public.append(false())
+    query = select(DataRequest).where(or_(and_(*full), and_(*public)))
+    order = {"due": DataRequest.step_due.asc().nulls_last(), "modified": DataRequest.modified.desc(),
+             "created": DataRequest.created.desc()}[data.get("sort") or "created"]
+    return query, order
+
+
 @tk.side_effect_free
 def satudata_request_list(context: Context, data_dict: DataDict) -> dict:
     """Requests the user may see, newest first.
@@ -148,32 +184,8 @@ def satudata_request_list(context: Context, data_dict: DataDict) -> dict:
     tk.check_access("satudata_request_list", context, data_dict)
     data = validate(data_dict, rs.satudata_request_list, context)
     user = context.get("user")
-    # Requests seen whole take every filter; public ones seen by others only the
-    # filters on what they show (status, title), so no filter reveals the rest.
-    full, public = [access.full_clause(user)], [DataRequest.is_public.is_(True)]
-    if data.get("status"):
-        for conditions in (full, public):
-            conditions.append(DataRequest.status.in_(data["status"]))
-    if data.get("agency"):
-        org = model.Group.get(data["agency"])
-        if org is None or not org.is_organization:
-            raise tk.ValidationError({"agency": [tk._("Unknown agency: %(names)s") % {"names": data["agency"]}]})
-        full.append(DataRequest.id.in_(
-            select(RequestAgency.request_id).where(RequestAgency.organization_id == org.id)))
-    if data.get("requester"):
-        full.append(DataRequest.requester_id == data["requester"])
-    if data.get("overdue"):
-        full += [DataRequest.status.in_(steps.OPEN), DataRequest.step_due < utcnow()]
-    if data.get("q"):
-        like = f"%{data['q'].replace('%', '').replace('_', '')}%"
-        full.append(or_(DataRequest.title.ilike(like), DataRequest.description.ilike(like)))
-        public.append(DataRequest.title.ilike(like))
-    if data.get("agency") or data.get("requester") or data.get("overdue"):
-        public.append(false())
-    query = select(DataRequest).where(or_(and_(*full), and_(*public)))
+    query, order = _list_query(user, data)
     count = model.Session.scalar(select(func.count()).select_from(query.subquery()))
-    order = {"due": DataRequest.step_due.asc().nulls_last(), "modified": DataRequest.modified.desc(),
-             "created": DataRequest.created.desc()}[data.get("sort") or "created"]
     page = model.Session.scalars(query.order_by(order, DataRequest.id).limit(data.get("limit", 20))
                                  .offset(data.get("offset", 0))).all()
     return {"count": count, "results": dictize.list_rows(list(page), user)}
@@ -559,23 +571,22 @@ def satudata_request_comment_list(context: Context, data_dict: DataDict) -> list
 
 @_releasing_locks
 def satudata_request_follow(context: Context, data_dict: DataDict) -> dict:
-    """Follow a request to get its notices by email.
+    """Follow a request to get its notices by email (following it again changes nothing).
 
     :param id: the request id
     """
     _require_id(data_dict)
     tk.check_access("satudata_request_follow", context, data_dict)
-    user_id = _user_id(context)
-    if model.Session.get(RequestFollower, (data_dict["id"], user_id)) is not None:
-        raise tk.ValidationError({"id": [tk._("You are already following this request")]})
-    model.Session.add(RequestFollower(request_id=data_dict["id"], user_id=user_id))
+    # following twice (or two clicks at once) is following: no error, one row
+    model.Session.execute(insert(RequestFollower).values(request_id=data_dict["id"], user_id=_user_id(context),
+                                                         created=utcnow()).on_conflict_do_nothing())
     model.repo.commit()
     return {"id": data_dict["id"], "following": True}
 
 
 @_releasing_locks
 def satudata_request_unfollow(context: Context, data_dict: DataDict) -> dict:
-    """Stop following a request.
+    """Stop following a request (not following it changes nothing).
 
     :param id: the request id
     """
@@ -584,8 +595,7 @@ def satudata_request_unfollow(context: Context, data_dict: DataDict) -> dict:
     if DataRequest.get(data_dict["id"]) is None:
         raise tk.ObjectNotFound(tk._("Data request not found"))
     row = model.Session.get(RequestFollower, (data_dict["id"], _user_id(context)))
-    if row is None:
-        raise tk.ValidationError({"id": [tk._("You are not following this request")]})
-    model.Session.delete(row)
-    model.repo.commit()
+    if row is not None:  # not following is already what was asked
+        model.Session.delete(row)
+        model.repo.commit()
     return {"id": data_dict["id"], "following": False}

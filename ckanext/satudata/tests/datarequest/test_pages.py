@@ -309,3 +309,25 @@ def test_the_organization_page_links_its_members_to_its_requests(people, app):
     assert link in page and "Permintaan Data" in page
     assert link not in _text(app.get("/organization/disdukcapil", headers=_auth("produsen-dinkes")))
     assert link not in _text(app.get("/organization/disdukcapil"))
+
+
+@pytest.mark.parametrize("path", ["/permintaan/a%00b", "/permintaan/a%00b/ubah", "/en/permintaan/a%1Bb"])
+def test_a_malformed_request_id_in_the_url_is_not_found(people, app, path):
+    app.get(path, headers=_auth("walidata"), status=404)
+
+
+def test_forms_with_control_characters_or_blanks_are_field_errors_not_500s(people, app):
+    req = _file()
+    response = app.post("/permintaan/baru", headers=_auth("forum"), data={
+        "title": "Judul\x00", "description": "   ", "purpose": "\r\n", "needed_by": "2030-01-01junk"})
+    assert response.status_code == 200
+    page = _text(response)
+    assert "Karakter kontrol tidak diperbolehkan" in page and "Wajib diisi" in page
+    assert _call("satudata_request_list", "walidata")["count"] == 1
+    page = _text(app.post(f"/permintaan/{req['id']}/comment", headers=_auth("forum"), follow_redirects=True,
+                          data={"comment": "Halo\x00"}))
+    assert "Karakter kontrol tidak diperbolehkan" in page
+    assert _call("satudata_request_comment_list", "forum", id=req["id"]) == []
+    app.post("/permintaan/a%00b/comment", headers=_auth("forum"), data={"comment": "x"}, status=404)
+    page = _text(app.get("/permintaan?q=data_umum%00&limit=", headers=_auth("walidata")))
+    assert "Karakter kontrol tidak diperbolehkan" in page

@@ -21,6 +21,12 @@ def _dataset_of_a(portal, requests, req):
     return portal.dataset(name=f"ds-{req['id'][:8]}", resource=False)
 
 
+def _linked_dataset_of_a(portal, requests, req):
+    pkg = _dataset_of_a(portal, requests, req)
+    call("satudata_request_link_dataset", portal.walidata, id=req["id"], dataset_id=pkg["id"])
+    return pkg
+
+
 # action -> (the state the request must be in, extra parameters builder, roles allowed)
 CASES = {
     "satudata_request_show": ("sent", None, {"forum", "producer_a", "ppid_a", "pembina", "walidata", "sysadmin"}),
@@ -45,6 +51,11 @@ CASES = {
     "satudata_request_send": ("format_defined", None, {"walidata", "sysadmin"}),
     "satudata_request_link_dataset": ("sent", lambda p, r, q: {"dataset_id": _dataset_of_a(p, r, q)["id"]},
                                       {"producer_a", "walidata", "sysadmin"}),
+    "satudata_request_unlink_dataset": ("sent", lambda p, r, q: {"dataset_id": _linked_dataset_of_a(p, r, q)["id"]},
+                                        {"producer_a", "walidata", "sysadmin"}),
+    # unfollowing needs no sight of the request (one who lost it may still stop following)
+    "satudata_request_unfollow": ("sent", None, set(ROLES) - {"anonymous"}),
+    # the Walidata rejects; the requester withdraws with cancel
     "satudata_request_reject": ("submitted", lambda p, r, q: {"reason": "Bukan data sektoral"},
                                 {"walidata", "sysadmin"}),
     "satudata_request_cancel": ("submitted", lambda p, r, q: {"reason": "Tidak jadi"},
@@ -76,17 +87,50 @@ def test_create_by_role(portal, requests):
                 call("satudata_request_create", _user(portal, role), **data)
 
 
-def test_receive_only_by_the_requester_once_delivered(portal, requests):
+def _delivered(portal, requests, name):
     req = requests.new(upto="sent")
-    pkg = portal.walk(portal.dataset(name="ds"), "submit", "verify")
+    pkg = portal.walk(portal.dataset(name=name), "submit", "verify")
     call("satudata_request_link_dataset", portal.producer_a, id=req["id"], dataset_id=pkg["id"])
     portal.walk(pkg, "publish")
+    return req
+
+
+def test_receive_only_by_the_requester_once_delivered(portal, requests):
+    req = _delivered(portal, requests, "ds")
     for role in ROLES:
         if role in ("forum", "sysadmin"):
             continue
         with pytest.raises(tk.NotAuthorized):
             call("satudata_request_receive", _user(portal, role), id=req["id"])
     assert call("satudata_request_receive", portal.forum, id=req["id"])["status"] == "received"
+
+
+def test_a_sysadmin_may_confirm_receipt_for_the_requester(portal, requests):
+    """CKAN lets sysadmins pass every auth function; the timeline names who did it."""
+    req = _delivered(portal, requests, "ds-sys")
+    assert call("satudata_request_receive", portal.sysadmin, id=req["id"])["status"] == "received"
+    step11 = call("satudata_request_timeline", portal.forum, id=req["id"])["steps"][10]
+    assert (step11["state"], step11["done_by"]) == ("done", portal.sysadmin["name"])
+
+
+@pytest.mark.parametrize("role", ["forum", "forum2", "pembina", "producer_a", "ppid_a", "plain", "anonymous"])
+@pytest.mark.parametrize("state", ["dispositioned", "awaiting_recommendation"])
+def test_only_the_walidata_marks_the_recommendation_not_needed(portal, requests, role, state):
+    req = requests.new(upto=state)
+    data = {"id": req["id"], "not_needed": True, "reason": "Data administrasi"}
+    with pytest.raises(tk.NotAuthorized):
+        call("satudata_request_recommend", _user(portal, role), **data)
+    assert call("satudata_request_show", portal.walidata, id=req["id"])["status"] == state
+    assert call("satudata_request_recommend", portal.walidata, **data)["status"] == "recommended"
+
+
+def test_the_requester_cancels_but_does_not_reject(portal, requests):
+    req = requests.new(upto="dispositioned")
+    with pytest.raises(tk.NotAuthorized):
+        call("satudata_request_reject", portal.forum, id=req["id"], reason="Tidak jadi")
+    assert call("satudata_request_cancel", portal.forum, id=req["id"], reason="Tidak jadi")["status"] == "cancelled"
+    req = requests.new(upto="sent")
+    assert call("satudata_request_cancel", portal.walidata, id=req["id"], reason="Duplikat")["status"] == "cancelled"
 
 
 def test_requester_edits_only_until_disposition_and_walidata_may_mark_not_needed(portal, requests):
@@ -116,3 +160,28 @@ def test_http_status_codes(portal, requests, app):
     assert res.json["error"]["organizations"] == ["Perangkat daerah tidak dikenal: nope"]
     app.get("/api/3/action/satudata_request_show", query_string={"id": req["id"]}, status=403)
     app.get("/api/3/action/satudata_request_show", query_string={"id": "no-such-request"}, status=404)
+
+
+def _denied_role(action):
+    """A logged-in role the action refuses (the first in ROLES order)."""
+    if action == "satudata_request_create":
+        return "plain"
+    return next(r for r in ROLES if r != "anonymous" and r not in CASES[action][2])
+
+
+@pytest.mark.parametrize("action", sorted([a for a in CASES if a != "satudata_request_unfollow"])
+                         + ["satudata_request_create", "satudata_request_receive"])
+def test_a_logged_in_user_refused_gets_403_over_http(portal, requests, app, action):
+    if action == "satudata_request_create":
+        data = {"title": "t", "description": "d", "purpose": "p"}
+    elif action == "satudata_request_receive":
+        data = {"id": _delivered(portal, requests, "ds-http")["id"]}
+    else:
+        state, params, _allowed = CASES[action]
+        req = requests.new(upto=state)
+        data = {"id": req["id"], **(params(portal, requests, req) if params else {})}
+    role = "producer_b" if action == "satudata_request_receive" else _denied_role(action)
+    user = _user(portal, role)
+    token = helpers.call_action("api_token_create", user=user["name"], name="t")["token"]
+    res = app.post(f"/api/3/action/{action}", json=data, headers={"Authorization": token}, status=403)
+    assert res.json["success"] is False and res.json["error"]["__type"] == "Authorization Error"

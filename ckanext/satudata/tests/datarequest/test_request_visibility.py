@@ -109,8 +109,9 @@ def test_comments_and_followers_get_notices(portal, requests, inbox):
     jobs.Worker().work(burst=True)
     inbox.messages.clear()
     call("satudata_request_follow", portal.ppid_a, id=req["id"])
-    with pytest.raises(tk.ValidationError):
-        call("satudata_request_follow", portal.ppid_a, id=req["id"])
+    # following again is harmless (no IntegrityError, one row, one notice)
+    assert call("satudata_request_follow", portal.ppid_a, id=req["id"]) == {"id": req["id"], "following": True}
+    assert call("satudata_request_show", portal.ppid_a, id=req["id"])["num_followers"] == 1
     comment = call("satudata_request_comment_create", portal.producer_a, id=req["id"],
                    comment="Data tahun 2024 baru tersedia bulan depan.")
     assert comment["user"] == "producer-a"
@@ -144,3 +145,37 @@ def test_linked_resources_are_checked_against_the_request_schema(portal, request
     model.Session.remove()
     report = helpers.call_action("resource_validation_show", resource_id=res["id"])
     assert report["status"] == "failure"
+
+
+def test_following_twice_over_http_is_not_an_error(portal, requests, app):
+    req = requests.new(upto="sent")
+    token = helpers.call_action("api_token_create", user=portal.producer_a["name"], name="t")["token"]
+    for _ in range(2):
+        res = app.post("/api/3/action/satudata_request_follow", json={"id": req["id"]},
+                       headers={"Authorization": token}, status=200)
+        assert res.json["result"]["following"] is True
+    assert call("satudata_request_show", portal.walidata, id=req["id"])["num_followers"] == 1
+    app.post("/api/3/action/satudata_request_unfollow", json={"id": req["id"]},
+             headers={"Authorization": token}, status=200)
+    assert call("satudata_request_show", portal.walidata, id=req["id"])["num_followers"] == 0
+
+
+def test_search_words_are_matched_literally(portal, requests):
+    underscore = requests.new(title="Klasifikasi data_umum per dinas")
+    percent = requests.new(title="Persentase 100% rumah layak huni")
+    backslash = requests.new(title="Jalur C:\\data\\jalan")
+    plain = requests.new(title="Data umum lainnya", description="dataXumum tanpa garis bawah")
+    assert _ids(portal.walidata, q="data_umum") == {underscore["id"]}
+    assert _ids(portal.walidata, q="DATA_UMUM") == {underscore["id"]}  # still case-insensitive
+    assert _ids(portal.walidata, q="100%") == {percent["id"]}
+    assert _ids(portal.walidata, q="0% r") == {percent["id"]}
+    assert _ids(portal.walidata, q="%") == {percent["id"]}
+    assert _ids(portal.walidata, q="_") == {underscore["id"]}
+    assert _ids(portal.walidata, q="C:\\data") == {backslash["id"]}
+    assert _ids(portal.walidata, q="\\") == {backslash["id"]}
+    assert _ids(portal.walidata, q="umum") == {underscore["id"], plain["id"]}
+    # public requests match on their title, with the same escaping
+    helpers.call_action("satudata_request_patch", {"user": portal.walidata["name"]}, id=percent["id"],
+                        is_public=True)
+    assert _ids(None, q="100%") == {percent["id"]} and _ids(None, q="%") == {percent["id"]}
+    assert _ids(None, q="data_umum") == set()
