@@ -58,7 +58,8 @@ def send_dataset_notice(event_id: str) -> int:
     return sent
 
 
-def validate_resource(resource_id: str) -> dict:
-    """Frictionless validation of one resource (queued by validation.enqueue)."""
+def validate_resource(resource_id: str, token: str | None = None) -> dict:
+    """Frictionless validation of one resource (queued by validation.enqueue);
+    writes nothing when ``token`` is no longer the resource's current one."""
     from ckanext.satudata import validation
-    return validation.run(resource_id)
+    return validation.run(resource_id, token)

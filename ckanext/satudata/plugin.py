@@ -5,7 +5,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.satudata import indexing, metadata, subscriptions, validation
+from ckanext.satudata import indexing, metadata, subscriptions
 from ckanext.satudata.datarequest import due
 from ckanext.satudata.permissions import SatudataPermissionLabels
 
@@ -23,7 +23,6 @@ class SatudataPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.ITranslation)
     p.implements(p.IPermissionLabels)
     p.implements(p.IPackageController, inherit=True)
-    p.implements(p.IResourceController, inherit=True)
     p.implements(p.IFacets, inherit=True)
     p.implements(p.ISignal)
 
@@ -52,18 +51,6 @@ class SatudataPlugin(p.SingletonPlugin, DefaultTranslation):
 
     def after_dataset_show(self, context, pkg_dict):
         metadata.after_dataset_show(pkg_dict)
-
-    # IResourceController
-    def before_resource_update(self, context, current, resource):
-        context["satudata_previous_resource"] = dict(current)
-
-    def after_resource_create(self, context, resource):
-        if validation.needs_validation(resource, None):
-            validation.enqueue(resource["id"])
-
-    def after_resource_update(self, context, resource):
-        if validation.needs_validation(resource, context.pop("satudata_previous_resource", None)):
-            validation.enqueue(resource["id"])
 
     # IFacets
     def dataset_facets(self, facets_dict, package_type):

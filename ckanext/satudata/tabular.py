@@ -436,6 +436,7 @@ def validate_file(
     fmt: str | None = None,
     table_schema: Any = None,
     max_errors: int | None = 1000,
+    max_unzipped_bytes: int = 1024 * 1024 * 1024,
 ) -> dict:
     """Validate a local tabular file and return a normalised report.
 
@@ -451,6 +452,10 @@ def validate_file(
 
     ``row`` in errors is the physical row number in the file (the header is
     row 1), ``column`` the 1-based column position. Never raises.
+
+    An XLSX whose members would unpack to more than ``max_unzipped_bytes``, or
+    whose large members are compressed more than ``_MAX_ZIP_RATIO`` times, is
+    refused with a format error before openpyxl opens it (zip bomb).
     """
     started = time.monotonic()
     collector = _Collector(None if max_errors is None else max(0, int(max_errors)))
@@ -479,7 +484,7 @@ def validate_file(
     }
     fatal: _Fatal | None = None
     try:
-        _validate_into(report, collector, os.fspath(path), fmt, table_schema)
+        _validate_into(report, collector, os.fspath(path), fmt, table_schema, max_unzipped_bytes)
     except _Fatal as exc:
         fatal = exc
     except Exception as exc:  # never let a bad file crash the job
@@ -512,7 +517,7 @@ def _frictionless_version() -> str | None:
 
 
 def _validate_into(report: dict, collector: _Collector, path: str, fmt: str | None,
-                   table_schema: Any) -> None:
+                   table_schema: Any, max_unzipped_bytes: int) -> None:
     descriptor = None
     if table_schema is not None:
         problems = check_table_schema(table_schema)
@@ -549,6 +554,8 @@ def _validate_into(report: dict, collector: _Collector, path: str, fmt: str | No
     kind, description = _sniff_kind(path, head)
     actual = _resolve_format(declared, kind, description, report)
     report["format"] = actual
+    if actual == "xlsx":
+        _check_unzipped_size(path, max_unzipped_bytes)
 
     if actual in ("csv", "tsv"):
         encoding = _detect_encoding(path, head)
@@ -631,6 +638,29 @@ def _sniff_kind(path: str, head: bytes) -> tuple[str, str]:
     if head and controls / len(head) > 0.05:
         return "other", "binary data"
     return "text", "a text file"
+
+
+_MAX_ZIP_RATIO = 100  # XLSX sheets compress 5-20 times; a bomb thousands of times
+_ZIP_RATIO_FROM = 16 * 1024 * 1024  # small members may be compressed any amount
+
+
+def _check_unzipped_size(path: str, limit: int) -> None:
+    """Refuse an XLSX that would unpack to too much (the declared sizes bound
+    what zipfile decompresses, so summing them is enough)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        raise _Fatal("format-error", "The file is a damaged ZIP archive.") from None
+    total = sum(info.file_size for info in infos)
+    if total > limit:
+        raise _Fatal("format-error", f"The XLSX workbook would unpack to {total} bytes, "
+                                     f"more than the {limit} allowed (possibly a zip bomb).")
+    for info in infos:
+        if info.file_size > _ZIP_RATIO_FROM and info.file_size > _MAX_ZIP_RATIO * max(info.compress_size, 1):
+            raise _Fatal("format-error", f'The XLSX member "{_clip(info.filename, 100)}" is compressed '
+                                         f"{info.file_size // max(info.compress_size, 1)} times "
+                                         f"(more than {_MAX_ZIP_RATIO}; possibly a zip bomb).")
 
 
 def _resolve_format(declared: str | None, kind: str, description: str, report: dict) -> str:
@@ -1115,8 +1145,9 @@ def _blocked_reason(address: str) -> str | None:
         ("is_multicast", "multicast"),
         ("is_private", "private"),
         ("is_reserved", "reserved"),
+        ("is_site_local", "site-local"),  # fec0::/10: deprecated, yet is_global in Python 3.11
     ):
-        if getattr(ip, attribute):
+        if getattr(ip, attribute, False):
             return label
     if not ip.is_global:
         return "non-public"

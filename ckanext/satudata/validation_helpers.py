@@ -8,7 +8,7 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.satudata import tabular, validation
 
-__all__ = ["status_label", "report", "badges", "REPORT_LIMIT"]
+__all__ = ["status_label", "report", "badges", "problem_message", "REPORT_LIMIT"]
 
 REPORT_LIMIT = 100  # errors listed on the page; the rest are counted
 
@@ -23,6 +23,48 @@ def status_label(status: str | None) -> str:
         "pending": tk._("Waiting for validation"),
     }
     return labels.get(status or "", tk._("Not validated yet"))
+
+
+def _problems() -> dict[str, str]:
+    """What stopped a file being read, by the code validation.run stores."""
+    return {
+        "empty_file": tk._("The file is empty (0 bytes)."),
+        "upload_missing": tk._("The uploaded file is missing"),
+        "too_large": tk._("The file is larger than the %(size)s MB the validator reads."),
+        "http_error": tk._("The file could not be downloaded: the server answered HTTP %(status)s."),
+        "blocked_address": tk._("The URL points to a local or private network address, which the validator does not download from."),
+        "timeout": tk._("The download took too long."),
+        "dns_error": tk._("The host name of the URL could not be found."),
+        "connection_error": tk._("The server of the URL could not be reached."),
+        "bad_url": tk._("The URL is not a valid http or https address."),
+        "bad_scheme": tk._("The URL is not a valid http or https address."),
+        "too_many_redirects": tk._("The URL redirects too many times."),
+        "io_error": tk._("The downloaded file could not be saved."),
+        "schema_download": tk._("The Table Schema could not be downloaded from its URL: %(reason)s"),
+        "unexpected": tk._("An unexpected error stopped the validation: %(detail)s"),
+        "interrupted": tk._(validation.INTERRUPTED),
+    }
+
+
+def problem_message(error: dict[str, Any] | None) -> str | None:
+    """The translated message of a stored ``{"code", "params", "message"}``."""
+    if not error or not (error.get("code") or error.get("message")):
+        return None
+    known = _problems()
+    code, params = error.get("code"), dict(error.get("params") or {})
+    if code not in known:
+        return tk._(error["message"]) if error.get("message") else None
+    if "max_bytes" in params:
+        params["size"] = f"{params['max_bytes'] / (1024 * 1024):g}"
+    if code == "schema_download":
+        reason = params.get("reason")
+        params["reason"] = known[reason] % params if reason in known and reason != "schema_download" else reason
+    params.setdefault("status", "?")
+    params.setdefault("detail", "")
+    try:
+        return known[code] % params
+    except (KeyError, ValueError, TypeError):
+        return known[code]
 
 
 def _error_for_display(error: dict[str, Any]) -> dict[str, Any]:
@@ -51,8 +93,7 @@ def report(resource: dict[str, Any], limit: int = REPORT_LIMIT) -> dict[str, Any
     data = row.get("report") or {}
     errors = data.get("errors") or []
     total = max(data.get("error_count") or 0, len(errors))
-    message = (row.get("error") or {}).get("message") if not errors else None
-    problem = tk._(message) if message else None  # stored messages in English; known ones translate
+    problem = problem_message(row.get("error")) if not errors else None
     return {
         "status": row["status"] or "none",
         "label": status_label(row["status"]),

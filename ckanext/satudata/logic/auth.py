@@ -272,11 +272,14 @@ def _same_org(org_id: str | None, ref) -> bool:
 # --------------------------------------------------------------- validation
 
 def _resource_package(data_dict: DataDict):
+    """The active dataset of an active resource, looked up by resource id only."""
     import ckan.model as model
-    res = model.Resource.get((data_dict or {}).get("resource_id") or (data_dict or {}).get("id") or "")
-    if res is None:
+    ref = (data_dict or {}).get("resource_id") or (data_dict or {}).get("id")
+    res = model.Session.get(model.Resource, ref) if isinstance(ref, str) and ref else None
+    pkg = res.package if res is not None and res.state == "active" else None
+    if pkg is None or pkg.state != "active":
         raise tk.ObjectNotFound(tk._("Resource not found"))
-    return res.package
+    return pkg
 
 
 def resource_validation_run(context: Context, data_dict: DataDict) -> AuthResult:
@@ -287,10 +290,24 @@ def resource_validation_run(context: Context, data_dict: DataDict) -> AuthResult
     return _deny(tk._("Not authorized to validate this resource"))
 
 
+def resource_validation_run_sync(context: Context, data_dict: DataDict) -> AuthResult:
+    """``async: false`` runs the validation inside the web request: sysadmins
+    only (resource_validation_run queues everyone else's)."""
+    _resource_package(data_dict)
+    if permissions.is_sysadmin(context.get("user")):
+        return {"success": True}
+    return _deny(tk._("Only a sysadmin can run a validation inside the request"))
+
+
 @tk.auth_allow_anonymous_access
 def resource_validation_show(context: Context, data_dict: DataDict) -> AuthResult:
+    """Whoever may read the dataset (package_show's rule, SDI readers included)."""
     pkg = _resource_package(data_dict)
-    return _can_read(context, {"id": pkg.id})
+    try:
+        tk.check_access("package_show", {"user": context.get("user"), "package": pkg}, {"id": pkg.id})
+    except tk.NotAuthorized:
+        return _deny(tk._("Not authorized to read this dataset"))
+    return {"success": True}
 
 
 def resource_validation_delete(context: Context, data_dict: DataDict) -> AuthResult:

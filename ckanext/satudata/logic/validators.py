@@ -262,20 +262,40 @@ def satudata_keep_stored(key, data, errors, context):
 
 
 def satudata_keep_stored_resource(key, data, errors, context):
-    """Resource fields written only by the validation job."""
+    """Resource fields written only by the validation job. A new URL or upload
+    drops them (the chained package_update then queues a new validation)."""
     if context.get("satudata_validation_job"):
         return
     _keep(key, data, _stored_resource_value(key, data, context))
 
 
+def _as_time(value):
+    import datetime
+    if isinstance(value, str) and value:
+        try:
+            return datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value or None
+
+
 def _stored_resource_value(key, data, context):
     model = context["model"]
     res_id = data.get(key[:-1] + ("id",))
-    if _empty(res_id):
+    if _empty(res_id) or not isinstance(res_id, str):
         return None
-    resource = model.Resource.get(res_id)
+    resource = model.Session.get(model.Resource, res_id)
     if resource is None:
         return None
+    given = {k: data.get(key[:-1] + (k,)) for k in ("url", "url_type", "last_modified")}
+    given = {k: None if _empty(v) else v for k, v in given.items()}
+    if (given["url_type"] or resource.url_type) == "upload" and isinstance(given["url"], str):
+        given["url"] = given["url"].rsplit("/", 1)[-1]  # shown as a download URL, stored as the file name
+    if (given["url"] or "") != (resource.url or "") \
+            or (given["url_type"] is not None and given["url_type"] != (resource.url_type or "")) \
+            or (given["last_modified"] is not None
+                and _as_time(given["last_modified"]) != _as_time(resource.last_modified)):
+        return None  # another file (new URL or upload): its stored status does not apply
     return (resource.extras or {}).get(key[-1])
 
 

@@ -816,7 +816,7 @@ def test_fetch_https_verifies_the_certificate(tmp_path):
     "127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254", "100.64.0.1",
     "0.0.0.0", "224.0.0.1", "240.0.0.1", "255.255.255.255", "::1", "::", "fe80::1",
     "fc00::1", "ff02::1", "::ffff:10.0.0.1", "::ffff:127.0.0.1", "2002:7f00:1::1",
-    "64:ff9b::a00:1", "fe80::1%eth0",
+    "64:ff9b::a00:1", "fe80::1%eth0", "fec0::1", "feff::1",
 ])
 def test_blocked_addresses(address):
     assert tabular._blocked_reason(address)
@@ -825,3 +825,53 @@ def test_blocked_addresses(address):
 @pytest.mark.parametrize("address", ["8.8.8.8", "103.10.20.30", "2001:4860:4860::8888"])
 def test_public_addresses(address):
     assert tabular._blocked_reason(address) is None
+
+
+@pytest.mark.parametrize("host", ["2130706433", "0177.0.0.1", "0x7f.1", "0x7f000001", "127.1"])
+def test_fetch_refuses_numeric_forms_of_loopback(http_server, tmp_path, host):
+    """Decimal, octal and hex spellings of 127.0.0.1 resolve to loopback and are refused."""
+    port = http_server.server_address[1]
+    with pytest.raises(FetchError) as info:
+        fetch(f"http://{host}:{port}/data.csv", tmp_path / "d", allow_private=False)
+    assert info.value.code == "blocked_address"
+    assert "127.0.0.1" in info.value.message
+    assert not (tmp_path / "d").exists()
+
+
+def _zip_bomb(path, member_bytes):
+    """A real XLSX whose first sheet is padded with whitespace that deflates ~1000:1."""
+    import zipfile as zf
+    book = openpyxl.Workbook()
+    book.active.append(["a", "b"])
+    book.save(path)
+    with zf.ZipFile(path) as src:
+        members = {info.filename: src.read(info) for info in src.infolist()}
+    sheet = members["xl/worksheets/sheet1.xml"]
+    padded = sheet.replace(b"<sheetData>", b"<sheetData>" + b" " * member_bytes, 1)
+    assert padded != sheet
+    members["xl/worksheets/sheet1.xml"] = padded
+    with zf.ZipFile(path, "w", zf.ZIP_DEFLATED) as out:
+        for name, data in members.items():
+            out.writestr(name, data)
+
+
+def test_xlsx_zip_bomb_ratio_is_refused_before_openpyxl(tmp_path):
+    path = tmp_path / "bomb.xlsx"
+    _zip_bomb(path, 40 * 1024 * 1024)
+    assert path.stat().st_size < 200_000
+    report = validate_file(str(path), fmt="xlsx")
+    assert report["status"] == "error"
+    (error,) = report["errors"]
+    assert error["type"] == "format-error"
+    assert "compressed" in error["message"] and "zip bomb" in error["message"]
+
+
+def test_xlsx_unpacked_size_limit(tmp_path):
+    path = tmp_path / "big.xlsx"
+    _zip_bomb(path, 2 * 1024 * 1024)  # under the ratio threshold (small member)
+    report = validate_file(str(path), fmt="xlsx", max_unzipped_bytes=1024 * 1024)
+    assert report["status"] == "error"
+    assert report["errors"][0]["type"] == "format-error"
+    assert "would unpack to" in report["errors"][0]["message"]
+    # the same workbook under a normal limit is read (whitespace in XML is harmless)
+    assert validate_file(str(path), fmt="xlsx")["status"] == "success"

@@ -1,38 +1,69 @@
 """Validation actions, with ckanext-validation's names and meanings."""
 from __future__ import annotations
 
-import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
 from ckanext.satudata import validation
 from ckanext.satudata.logic import schema
 
+_TRUE = ("true", "1", "yes", "y", "t", "on")
+_FALSE = ("false", "0", "no", "n", "f", "off")
 
-def _resource_id(context: Context, data_dict: DataDict) -> str:
-    data = schema.validate(data_dict, schema.satudata_resource_id, context)
-    res = model.Resource.get(data["resource_id"])
+
+def _id_string(value):
+    if not isinstance(value, str):
+        raise tk.Invalid(tk._("Must be a string"))
+    return value
+
+
+def _strict_boolean(value):
+    if value is tk.missing or value is None or value == "":
+        return True
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise tk.Invalid(tk._("Must be true or false"))
+
+
+def _input(context: Context, data_dict: DataDict, with_async: bool = False) -> dict:
+    """Checked before auth, so the auth functions only ever see a string id."""
+    rules = {"resource_id": [tk.get_validator("not_empty"), _id_string]}
+    if with_async:
+        rules["async"] = [_strict_boolean]
+    data = schema.validate(dict(data_dict or {}), lambda: rules, context)
+    res = validation._resource(data["resource_id"])
     if res is None or res.state != "active":
         raise tk.ObjectNotFound(tk._("Resource not found"))
-    return res.id
+    data["resource"] = res
+    return data
 
 
 def resource_validation_run(context: Context, data_dict: DataDict) -> dict:
-    """Queue (or, with ``async: false``, run now) the validation of a resource.
+    """Queue the validation of a resource; with ``async: false`` a sysadmin
+    runs it now, inside the request (anyone else's is queued).
 
     :param resource_id: the resource
     :param async: run on the job queue (default true)
     :returns: the validation record
     """
-    tk.check_access("resource_validation_run", context, data_dict)
-    resource_id = _resource_id(context, data_dict)
-    res = model.Resource.get(resource_id)
+    data = _input(context, data_dict, with_async=True)
+    tk.check_access("resource_validation_run", context, {"resource_id": data["resource_id"]})
+    res = data["resource"]
     if not validation.is_tabular(res):
         raise tk.ValidationError({"format": [tk._("Only tabular resources (%(formats)s) are validated") % {
             "formats": ", ".join(tk.config.get("ckanext.satudata.validation.formats"))}]})
-    if tk.asbool(data_dict.get("async", True)):
-        return validation.enqueue(resource_id).as_dict()
-    return validation.run(resource_id)
+    if not data.get("async", True):
+        try:
+            tk.check_access("resource_validation_run_sync", context, {"resource_id": res.id})
+        except tk.NotAuthorized:
+            pass  # queued instead
+        else:
+            return validation.run_now(res.id)
+    return validation.enqueue(res.id).as_dict()
 
 
 @tk.side_effect_free
@@ -41,9 +72,9 @@ def resource_validation_show(context: Context, data_dict: DataDict) -> dict:
 
     :param resource_id: the resource
     """
-    tk.check_access("resource_validation_show", context, data_dict)
-    resource_id = _resource_id(context, data_dict)
-    row = validation.report_for(resource_id)
+    data = _input(context, data_dict)
+    tk.check_access("resource_validation_show", context, {"resource_id": data["resource_id"]})
+    row = validation.report_for(data["resource"].id)
     if row is None:
         raise tk.ObjectNotFound(tk._("No validation report exists for this resource"))
     return row.as_dict()
@@ -54,8 +85,9 @@ def resource_validation_delete(context: Context, data_dict: DataDict) -> dict:
 
     :param resource_id: the resource
     """
-    tk.check_access("resource_validation_delete", context, data_dict)
-    resource_id = _resource_id(context, data_dict)
+    data = _input(context, data_dict)
+    tk.check_access("resource_validation_delete", context, {"resource_id": data["resource_id"]})
+    resource_id = data["resource"].id
     if not validation.delete(resource_id):
         raise tk.ObjectNotFound(tk._("No validation report exists for this resource"))
     return {"deleted": resource_id}
