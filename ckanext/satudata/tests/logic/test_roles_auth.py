@@ -188,3 +188,39 @@ def test_purging_the_user_or_the_organization_keeps_the_grant_records(portal):
     assert rows[ppid["id"]].organization_id == org["id"]
     listed = helpers.call_action("satudata_role_list", admin)
     assert {g["user_name"] for g in listed if g["id"] in rows} == {gone["id"]}
+
+
+def test_the_migration_turns_stored_names_into_ids_and_drops_the_cascades(portal):
+    import ckan.model as model
+    from ckan.cli.db import _run_migrations
+    from sqlalchemy import text
+
+    def fkeys():
+        return sorted(model.Session.execute(text(
+            "SELECT conname FROM pg_constraint WHERE conrelid = 'satudata_role_grant'::regclass "
+            "AND contype = 'f'")).scalars())
+
+    def by(grant_id):
+        return tuple(model.Session.execute(text(
+            "SELECT granted_by, revoked_by FROM satudata_role_grant WHERE id = :id"), {"id": grant_id}).one())
+
+    admin = portal.sysadmin
+    kept = helpers.call_action("satudata_role_list", user="walidata")[0]["id"]
+    model.Session.remove()
+    _run_migrations("satudata", "6a1f0c2d9b10", forward=False)
+    assert fkeys() == ["satudata_role_grant_organization_id_fkey", "satudata_role_grant_user_id_fkey"]
+    assert by(kept) == (admin["name"], None)
+    model.Session.execute(text(
+        "INSERT INTO satudata_role_grant (id, user_id, role, granted_by, granted_at, revoked_by, revoked_at) "
+        "VALUES ('old', :user, 'forum', :name, now(), :name, now())"), {"user": portal.plain["id"], "name": admin["name"]})
+    model.Session.execute(text(
+        "INSERT INTO satudata_role_grant (id, user_id, role, granted_by, granted_at) "
+        "VALUES ('unknown', :user, 'forum', 'someone-long-gone', now())"), {"user": portal.plain["id"]})
+    model.Session.commit()
+    model.Session.remove()
+    _run_migrations("satudata")
+    assert fkeys() == []
+    assert by("old") == (admin["id"], admin["id"])
+    assert by(kept) == (admin["id"], None)
+    assert by("unknown") == ("someone-long-gone", None)
+    model.Session.remove()
