@@ -53,7 +53,8 @@ def problem_message(error: dict[str, Any] | None) -> str | None:
     known = _problems()
     code, params = error.get("code"), dict(error.get("params") or {})
     if code not in known:
-        return tk._(error["message"]) if error.get("message") else None
+        message = error.get("message")  # stored before codes existed
+        return tk._(message) if message else None
     if "max_bytes" in params:
         params["size"] = f"{params['max_bytes'] / (1024 * 1024):g}"
     if code == "schema_download":

@@ -179,13 +179,20 @@ def _outside_workflow_edit(pkg) -> bool:
     return "sdi_status" in pkg.extras and pkg.extras.get("sdi_status") not in ("draft", "rejected")
 
 
-def _relationship_refusal(context: Context, data_dict: DataDict) -> AuthResult | None:
-    """Relationships change both datasets: only drafts and returned datasets."""
+def _relationship_refusal(context: Context, data_dict: DataDict, removing: bool = False) -> AuthResult | None:
+    """SDI datasets get no relationships: the SDI metadata has none, and CKAN
+    2.12 cannot index a scheming dataset that has one (its show schema drops the
+    package ids the indexer reads). One made before the plugin was enabled may
+    be removed while the dataset is a draft or returned."""
     data_dict = data_dict or {}
     for field in ("subject", "object"):
         if field not in data_dict:
             continue
         pkg = _package(context, {"id": data_dict.get(field)})
+        if "sdi_status" not in pkg.extras:
+            continue
+        if not removing:
+            return _deny(tk._("SDI datasets have no relationships"))
         if _outside_workflow_edit(pkg):
             return _deny(tk._("An SDI dataset under review or published cannot get or lose relationships"))
     return None
@@ -206,7 +213,20 @@ def package_relationship_update(next_auth, context: Context, data_dict: DataDict
 @tk.auth_sysadmins_check
 @tk.chained_auth_function
 def package_relationship_delete(next_auth, context: Context, data_dict: DataDict) -> AuthResult:
-    return _relationship_refusal(context, data_dict) or next_auth(context, data_dict)
+    refusal = _relationship_refusal(context, data_dict, removing=True)
+    if refusal:
+        return refusal
+    import ckan.model as model
+    from ckan import authz
+    refs = [(data_dict or {}).get(field) for field in ("subject", "object")]
+    if not any("sdi_status" in pkg.extras for pkg in filter(None, (model.Package.get(r) for r in refs if r))):
+        return next_auth(context, data_dict)
+    # Core asks the create rule, which refuses every SDI dataset: removing
+    # needs the right to edit both datasets, as creating would.
+    for field in ("subject", "object"):
+        if not authz.is_authorized_boolean("package_update", context, {"id": (data_dict or {}).get(field)}):
+            return _deny(tk._("Not authorized to edit both datasets of this relationship"))
+    return {"success": True}
 
 
 def _bulk_datasets(data_dict: DataDict) -> list[str]:

@@ -1,6 +1,8 @@
 """The validation report on the resource page and the badges on the review panel."""
 import json
 import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -101,3 +103,56 @@ def test_review_panel_shows_each_tabular_resource_badge_linking_to_its_report(po
     link = f'href="/dataset/ds/resource/{res["id"]}#satudata-validation">penduduk.csv</a>'
     assert link in page
     assert re.search(r'data-validation-status="success">\s*Valid</span>', page)
+
+
+class _NotFound(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.send_response(404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+@pytest.fixture
+def missing_url():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _NotFound)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hilang.csv"
+    server.shutdown()
+    server.server_close()
+
+
+def _problem(page):
+    found = re.findall(r'<p class="satudata-validation-problem">([^<]*)</p>', page)
+    assert len(found) == 1, page[-3000:]
+    return found[0].strip()
+
+
+def _pages(app, portal, res):
+    headers = {"Authorization": _token(portal.producer_a)}
+    return [app.get(f"{prefix}/dataset/ds/resource/{res['id']}", headers=headers).get_data(as_text=True)
+            for prefix in ("", "/en")]
+
+
+@pytest.mark.ckan_config("ckanext.satudata.validation.allow_private_urls", True)
+def test_a_url_that_404s_is_explained_in_indonesian_and_english(portal, app, missing_url):
+    pkg = portal.dataset(name="ds", resource=False)
+    res = helpers.call_action("resource_create", {"user": portal.producer_a["name"]}, package_id=pkg["id"],
+                              name="hilang.csv", format="CSV", url=missing_url)
+    jobs.Worker().work(burst=True)
+    indonesian, english = _pages(app, portal, res)
+    assert re.search(r'data-status="error">\s*Galat', indonesian)
+    assert _problem(indonesian) == "Berkas tidak dapat diunduh: server menjawab HTTP 404."
+    assert _problem(english) == "The file could not be downloaded: the server answered HTTP 404."
+    assert "http_error" not in indonesian and "Not Found" not in indonesian
+
+
+def test_an_empty_file_is_explained_in_indonesian_and_english(portal, app):
+    _, res = _validated_resource(portal, "")
+    indonesian, english = _pages(app, portal, res)
+    assert _problem(indonesian) == "Berkas kosong (0 bita)."
+    assert _problem(english) == "The file is empty (0 bytes)."
+    assert "satudata-validation-errors" not in indonesian

@@ -183,44 +183,54 @@ def _set_status(pkg_id: str, status: str) -> None:
     model.repo.commit()
 
 
-def test_relationships_are_refused_outside_drafts(portal, app):
-    """Relationships change both datasets, so only drafts and returned
-    datasets get or lose them, whoever asks."""
+def _legacy_relationship(subject: dict, obj: dict) -> str:
+    """A relationship made before the plugin was enabled (the API refuses them)."""
+    rel = model.PackageRelationship(subject_package_id=subject["id"], object_package_id=obj["id"],
+                                    type="links_to")
+    model.Session.add(rel)
+    model.repo.commit()
+    return rel.id
+
+
+def test_relationships_are_refused_on_sdi_datasets(portal, app):
+    """SDI datasets get no relationships, whoever asks and in whatever state;
+    an old one may be removed only while the dataset is a draft or returned."""
     published = portal.walk(portal.dataset(name="open-data"), "submit", "verify", "publish")
     draft = portal.dataset(name="a-draft")
     other = portal.dataset(name="other-draft")
     for user in (portal.producer_a, portal.sysadmin):
         ctx = {"user": user["name"], "ignore_auth": False}
-        for subject, obj in ((published, draft), (draft, published)):
+        for subject, obj in ((published, draft), (draft, published), (draft, other)):
             with pytest.raises(tk.NotAuthorized):
                 helpers.call_action("package_relationship_create", ctx, subject=subject["id"], object=obj["id"],
                                     type="links_to")
     token = helpers.call_action("api_token_create", user=portal.producer_a["name"], name="t")["token"]
     resp = app.post("/api/3/action/package_relationship_create", headers={"Authorization": token}, status=None,
-                    json={"subject": draft["id"], "object": published["id"], "type": "links_to"})
+                    json={"subject": draft["id"], "object": other["id"], "type": "links_to"})
     assert resp.status_code == 403
+    assert model.Session.scalars(select(model.PackageRelationship.id)).all() == []
+    _legacy_relationship(draft, other)
     ctx = {"user": portal.producer_a["name"], "ignore_auth": False}
-    helpers.call_action("package_relationship_create", ctx, subject=draft["id"], object=other["id"], type="links_to")
+    with pytest.raises(tk.NotAuthorized):
+        helpers.call_action("package_relationship_update", ctx, subject=draft["id"], object=other["id"],
+                            type="links_to", comment="x")
     for frozen in ("submitted", "verified", "published"):
         _set_status(other["id"], frozen)
-        with pytest.raises(tk.NotAuthorized):
-            helpers.call_action("package_relationship_update", ctx, subject=draft["id"], object=other["id"],
-                                type="links_to", comment="x")
         with pytest.raises(tk.NotAuthorized):
             helpers.call_action("package_relationship_delete", ctx, subject=draft["id"], object=other["id"],
                                 type="links_to")
     _set_status(other["id"], "rejected")  # returned for revision: editable again
     helpers.call_action("package_relationship_delete", ctx, subject=draft["id"], object=other["id"], type="links_to")
+    assert model.Session.scalars(
+        select(model.PackageRelationship.state)).all() == ["deleted"]
 
 
 def test_relationships_to_unreadable_datasets_are_not_shown(portal, app):
-    """Agency A's draft related (by a sysadmin) to agency B's draft: only
+    """Agency A's draft related (before the plugin) to agency B's draft: only
     readers of both see the relationship."""
     shown = portal.dataset(name="shown-data")
     hidden = portal.dataset(name="hidden-draft", org=portal.org_b, by=portal.producer_b)
-    helpers.call_action("package_relationship_create", {"user": portal.sysadmin["name"], "ignore_auth": False},
-                        subject=shown["id"], object=hidden["id"], type="links_to")
-    rel = model.Session.scalars(select(model.PackageRelationship.id)).one()
+    rel = _legacy_relationship(shown, hidden)
 
     def related(user, pkg, key):
         # not from the search index: CKAN 2.12 cannot index a dataset with relationships

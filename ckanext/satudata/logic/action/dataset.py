@@ -9,7 +9,7 @@ from ckan.types import Context, DataDict
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Row
 
-from ckanext.satudata import permissions, transitions
+from ckanext.satudata import permissions, transitions, validation
 
 
 @tk.chained_action
@@ -17,7 +17,7 @@ def package_create(up_func, context: Context, data_dict: DataDict):
     """New datasets start as private drafts, whatever ``private`` says."""
     data_dict = dict(data_dict)
     data_dict["private"] = True
-    result = up_func(context, data_dict)
+    result = validation.save_and_queue(up_func, context, data_dict, created=True)
     pkg = model.Package.get(result["id"])
     if pkg is not None and pkg.extras.get("sdi_status"):
         transitions.record_event(pkg, "create", None, "draft", _user_id(context), None)
@@ -56,7 +56,7 @@ def package_update(up_func, context: Context, data_dict: DataDict):
         ref = ref[0]  # core's bulk actions pass query rows
     pkg = model.Package.get(ref) if isinstance(ref, str) and ref else None
     if pkg is None or "sdi_status" not in pkg.extras:
-        return up_func(context, data_dict)
+        return validation.save_and_queue(up_func, context, data_dict)
     pkg = transitions.lock_dataset(pkg.id, deleted=True)
     before = pkg.extras.get("sdi_status")
     data_dict = dict(data_dict)
@@ -72,7 +72,7 @@ def package_update(up_func, context: Context, data_dict: DataDict):
         data_dict["private"] = not permissions.is_public(pkg)
     outer = context.pop("changed_entities", None)
     try:
-        result = up_func(context, data_dict)
+        result = validation.save_and_queue(up_func, context, data_dict)
     except Exception:
         _undo_edit(context, pkg, event)
         raise
