@@ -19,13 +19,9 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from sqlalchemy import select
 
-from ckanext.satudata import roles
+from ckanext.satudata import permissions, roles
 
 __all__ = ["dataset_event", "dataset_recipients", "producers", "requesters"]
-
-_PRODUCER_CAPACITIES = ("editor", "admin")
-_CLOSED_UNFULFILLED = ("rejected", "cancelled")
-
 
 def dataset_event(event_id: str) -> None:
     """Queue the notice of a workflow event (after its commit)."""
@@ -48,24 +44,12 @@ def _last_submitter(pkg_id: str) -> model.User | None:
     return model.User.get(event.user_id) if event and event.user_id else None
 
 
-def _agency_producers(org_id: str | None) -> list[model.User]:
-    if not org_id:
-        return []
-    ids = model.Session.scalars(
-        select(model.Member.table_id).where(
-            model.Member.group_id == org_id, model.Member.table_name == "user", model.Member.state == "active",
-            model.Member.capacity.in_(_PRODUCER_CAPACITIES))
-    ).all()
-    users = [model.User.get(i) for i in ids]
-    return sorted((u for u in users if _active(u) and not u.sysadmin), key=lambda u: u.name)
-
-
 def producers(pkg: model.Package) -> list[model.User]:
     """The producer(s) to tell of the dataset's verification, return or publication."""
     submitter = _last_submitter(pkg.id)
     if _active(submitter) and not submitter.sysadmin:
         return [submitter]
-    agency = _agency_producers(pkg.owner_org)
+    agency = roles.agency_producers(pkg.owner_org)
     if agency:
         return agency
     creator = model.User.get(pkg.creator_user_id) if pkg.creator_user_id else None
@@ -74,13 +58,7 @@ def producers(pkg: model.Package) -> list[model.User]:
 
 def requesters(pkg_id: str) -> list[model.User]:
     """Requesters of the data requests the dataset fulfils, except rejected or cancelled ones."""
-    from ckanext.satudata.model import DataRequest, RequestDataset
-    ids = model.Session.scalars(
-        select(DataRequest.requester_id).join(RequestDataset, RequestDataset.request_id == DataRequest.id)
-        .where(RequestDataset.package_id == pkg_id, DataRequest.requester_id.is_not(None),
-               DataRequest.status.not_in(_CLOSED_UNFULFILLED))
-    ).all()
-    return [u for u in (model.User.get(i) for i in ids) if _active(u)]
+    return [u for u in (model.User.get(i) for i in permissions.requester_ids(pkg_id)) if _active(u)]
 
 
 def dataset_recipients(action: str, pkg: model.Package) -> list[model.User]:

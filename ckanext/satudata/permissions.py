@@ -20,7 +20,7 @@ from sqlalchemy import select
 from ckanext.satudata import roles, vocab
 
 __all__ = ["SatudataPermissionLabels", "is_public", "is_ppid_of", "is_walidata", "is_sysadmin",
-           "dataset_labels", "user_labels", "can_read"]
+           "dataset_labels", "requester_ids", "user_labels", "can_read"]
 
 WALIDATA_LABEL = "satudata-walidata"
 
@@ -83,15 +83,20 @@ def dataset_labels(pkg: model.Package, status: str | None = None) -> list[str]:
         labels += [f"member-{pkg.owner_org}", _ppid_label(pkg.owner_org)]
     if status == "published":
         labels += [f"member-{org_id}" for org_id in _shared_with(pkg)]
-        from ckanext.satudata.model import DataRequest, RequestDataset
-
-        requester_ids = model.Session.scalars(
-            select(DataRequest.requester_id).join(RequestDataset, RequestDataset.request_id == DataRequest.id)
-            .where(RequestDataset.package_id == pkg.id, DataRequest.requester_id.is_not(None),
-                   DataRequest.status.not_in(("rejected", "cancelled")))
-        ).all()
-        labels += [_requester_label(uid) for uid in requester_ids]
+        labels += [_requester_label(uid) for uid in requester_ids(pkg.id)]
     return sorted(set(labels))
+
+
+def requester_ids(pkg_id: str) -> list[str]:
+    """Who filed the data requests the dataset fulfils (not the rejected or
+    cancelled ones): they read it once delivered, and are told of publication."""
+    from ckanext.satudata.model import DataRequest, RequestDataset
+
+    return list(model.Session.scalars(
+        select(DataRequest.requester_id).join(RequestDataset, RequestDataset.request_id == DataRequest.id)
+        .where(RequestDataset.package_id == pkg_id, DataRequest.requester_id.is_not(None),
+               DataRequest.status.not_in(("rejected", "cancelled")))
+    ).all())
 
 
 def user_labels(user_obj: model.User | None) -> list[str]:

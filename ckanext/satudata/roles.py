@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from ckanext.satudata.model import RoleGrant, utcnow
 
-__all__ = ["ROLES", "ORG_ROLES", "role_label", "user_object", "has_role", "active_grants", "grant", "revoke", "users_with_role"]
+__all__ = ["ROLES", "ORG_ROLES", "role_label", "user_object", "has_role", "active_grants", "grant", "revoke", "users_with_role",
+           "agency_producers"]
 
 ROLES = ("walidata", "pembina", "forum", "ppid")
 ORG_ROLES = ("ppid",)
@@ -88,3 +89,19 @@ def revoke(user_id: str, role: str, org_id: str | None, by: str | None) -> list[
         row.revoked_at = utcnow()
         row.revoked_by = by
     return rows
+
+
+def agency_producers(org_id: str | None) -> list[model.User]:
+    """The agency's Produsen Data: its active editors and admins, by name, less
+    sysadmins (a sysadmin who created an organization is its admin without
+    producing its data)."""
+    if not org_id:
+        return []
+    ids = model.Session.scalars(
+        select(model.Member.table_id).where(
+            model.Member.group_id == org_id, model.Member.table_name == "user", model.Member.state == "active",
+            model.Member.capacity.in_(("editor", "admin")))
+    ).all()
+    users = [model.User.get(i) for i in ids]
+    return sorted((u for u in users if u is not None and u.state == "active" and not u.sysadmin),
+                  key=lambda u: u.name)

@@ -29,7 +29,7 @@ from sqlalchemy import select
 
 from ckanext.satudata.model import DataRequest, RequestDataset, ResourceValidation, utcnow
 
-__all__ = ["is_tabular", "needs_validation", "enqueue", "enqueue_many", "run", "run_now", "table_schema_for",
+__all__ = ["is_tabular", "needs_validation", "enqueue", "enqueue_many", "run", "table_schema_for",
            "report_for", "delete", "mark_stale", "save_and_queue", "fingerprint", "INTERRUPTED", "WATCHED"]
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,9 @@ def _set_status(res: model.Resource, status: str, when=None) -> None:
 
 def _row(resource_id: str, lock: bool = False) -> ResourceValidation | None:
     query = select(ResourceValidation).where(ResourceValidation.resource_id == resource_id)
-    return model.Session.scalars(query.with_for_update() if lock else query).first()
+    if lock:  # CKAN's session keeps objects across commits: read the row anew
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return model.Session.scalars(query).first()
 
 
 def _resource(resource_id: Any) -> model.Resource | None:
@@ -288,11 +290,6 @@ def run(resource_id: str, token: str | None = None) -> dict[str, Any]:
     model.repo.commit()
     search.rebuild(job["package_id"])
     return row.as_dict()
-
-
-def run_now(resource_id: str) -> dict[str, Any]:
-    """Validate inside this process (a sysadmin's ``async: false``)."""
-    return run(resource_id)
 
 
 def report_for(resource_id: str) -> ResourceValidation | None:

@@ -70,11 +70,7 @@ def producers(req: DataRequest, org_names: list[str] | None = None) -> list[mode
     for org in progress.targets(req):
         if org_names is not None and org.name not in org_names:
             continue
-        members = model.Session.scalars(
-            select(model.Member.table_id).where(
-                model.Member.group_id == org.id, model.Member.table_name == "user", model.Member.state == "active",
-                model.Member.capacity.in_(("editor", "admin")))).all()
-        users += [u for u in (model.User.get(i) for i in members) if u is not None and not u.sysadmin]
+        users += roles.agency_producers(org.id)
     return users
 
 

@@ -131,6 +131,22 @@ def satudata_dataset_history(context: Context, data_dict: DataDict) -> AuthResul
     return _can_read(context, data_dict)
 
 
+def satudata_dataset_history_actors(context: Context, data_dict: DataDict) -> AuthResult:
+    """Who acted in a dataset's history, and their notes: logged-in readers
+    when ``ckan.auth.public_user_details`` is true; otherwise the agency's
+    members, its PPID and the Walidata. Never anonymous readers."""
+    from ckan import authz
+    pkg = _package(context, data_dict)
+    user = permissions.roles.user_object(context.get("user"))
+    if user is None or user.state != "active":
+        return _deny(tk._("Not authorized to see who acted on this dataset"))
+    if tk.config.get("ckan.auth.public_user_details") or permissions.is_walidata(user) \
+            or permissions.is_ppid_of(user, pkg.owner_org) \
+            or (pkg.owner_org and authz.users_role_for_group_or_org(pkg.owner_org, user.name)):
+        return {"success": True}
+    return _deny(tk._("Not authorized to see who acted on this dataset"))
+
+
 def satudata_task_list(context: Context, data_dict: DataDict) -> AuthResult:
     if permissions.roles.user_object(context.get("user")) is None:
         return _deny(tk._("Log in to see your tasks"))

@@ -75,8 +75,3 @@ def satudata_dataset_verify(not_empty, ignore_missing, unicode_safe):
         "sdi_exemption_basis": [ignore_missing, _term_list_checker("exemption_basis")],
         "sdi_consequence_test": [ignore_missing, unicode_safe],
     }
-
-
-@validator_args
-def satudata_resource_id(not_empty, unicode_safe):
-    return {"resource_id": [not_empty, unicode_safe]}

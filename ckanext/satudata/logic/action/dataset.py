@@ -121,10 +121,12 @@ def package_delete(up_func, context: Context, data_dict: DataDict):
 def package_owner_org_update(up_func, context: Context, data_dict: DataDict):
     """Moving a dataset to another agency changes who may see it: reindex it
     and relabel its past activities."""
-    result = up_func(context, data_dict)
     ref = (data_dict or {}).get("id")
     pkg = model.Package.get(ref) if isinstance(ref, str) and ref else None
-    if pkg is not None and "sdi_status" in pkg.extras:
+    before = pkg.owner_org if pkg is not None else None
+    result = up_func(context, data_dict)
+    # Core's package_update calls this on every save: act only on a real move.
+    if pkg is not None and "sdi_status" in pkg.extras and pkg.owner_org != before:
         transitions.sync_activity_labels(pkg)
         if not context.get("defer_commit"):
             model.repo.commit()

@@ -495,6 +495,11 @@ def _close(context: Context, data_dict: DataDict, action: str, status: str) -> d
     _require_id(data_dict)
     tk.check_access(action, context, data_dict)
     data = validate(data_dict, rs.satudata_request_reason, context)
+    # The linked datasets' rows first, then the request's, in the order
+    # transitions and links take them (their activity rows are relabelled below).
+    found = DataRequest.get(data["id"])
+    for pkg_id in sorted(pkg.id for pkg in (progress.linked_packages(found) if found else [])):
+        transitions.lock_dataset(pkg_id)
     req = progress.lock(data["id"])
     _expect_status(req, steps.OPEN)
     event = progress.close(req, status, _user_id(context), data["reason"])

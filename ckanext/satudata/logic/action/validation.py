@@ -62,7 +62,7 @@ def resource_validation_run(context: Context, data_dict: DataDict) -> dict:
         except tk.NotAuthorized:
             pass  # queued instead
         else:
-            return validation.run_now(res.id)
+            return validation.run(res.id)  # inside this request
     return validation.enqueue(res.id).as_dict()
 
 

@@ -7,7 +7,7 @@ from ckan import authz
 from ckan.types import Context, DataDict
 from sqlalchemy import select
 
-from ckanext.satudata import compliance, notices, permissions, transitions, vocab
+from ckanext.satudata import compliance, notices, transitions, vocab
 from ckanext.satudata.logic import schema
 from ckanext.satudata.model import DatasetEvent
 
@@ -141,23 +141,6 @@ def satudata_dataset_unpublish(context: Context, data_dict: DataDict) -> dict:
 _PRIVATE_EVENT_FIELDS = ("user_id", "note", "data")
 
 
-def _sees_actors(context: Context, pkg: model.Package) -> bool:
-    """Who acted (and their notes) is shown to logged-in readers when
-    ``ckan.auth.public_user_details`` is true; otherwise only to the agency's
-    members, its PPID and the Walidata. Never to anonymous readers. Internal
-    callers (``ignore_auth``) see everything."""
-    if context.get("ignore_auth"):
-        return True
-    user = model.User.get(context.get("user") or "")
-    if user is None or user.state != "active":
-        return False
-    if tk.config.get("ckan.auth.public_user_details"):
-        return True
-    if permissions.is_walidata(user) or permissions.is_ppid_of(user, pkg.owner_org):
-        return True
-    return bool(pkg.owner_org and authz.users_role_for_group_or_org(pkg.owner_org, user.name))
-
-
 @tk.side_effect_free
 def satudata_dataset_history(context: Context, data_dict: DataDict) -> list[dict]:
     """Every transition of a dataset, oldest first: from, to, action, when and,
@@ -179,7 +162,7 @@ def satudata_dataset_history(context: Context, data_dict: DataDict) -> list[dict
         select(DatasetEvent).where(DatasetEvent.package_id == pkg.id).order_by(DatasetEvent.created)
     ).all()
     out = []
-    if not _sees_actors(context, pkg):
+    if not authz.is_authorized_boolean("satudata_dataset_history_actors", context, {"id": pkg.id}):
         for event in events:
             row = event.as_dict()
             for key in _PRIVATE_EVENT_FIELDS:
