@@ -1,9 +1,12 @@
 """Fixtures for the satudata tests: real PostgreSQL, Solr and Redis (test.ini)."""
 from __future__ import annotations
 
+import contextlib
 import email
 import io
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -188,3 +191,35 @@ def inbox():
     yield handler
     while running:
         stop()
+
+
+@contextlib.contextmanager
+def local_http_server(handler):
+    """A threaded HTTP server on a free loopback port, ``.base`` its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    server.base = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _NotFound(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.send_response(404)
+        self.send_header("Content-Length", "9")
+        self.end_headers()
+        self.wfile.write(b"not found")
+
+
+@pytest.fixture
+def missing_url():
+    """A URL on a loopback server that answers 404."""
+    with local_http_server(_NotFound) as server:
+        yield server.base + "/hilang.csv"

@@ -2,9 +2,8 @@
 import io
 import json
 import os
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import openpyxl
 import pytest
@@ -13,7 +12,7 @@ import ckan.tests.helpers as helpers
 from ckan.lib import jobs
 from werkzeug.datastructures import FileStorage
 
-from ckanext.satudata.tests.conftest import upload
+from ckanext.satudata.tests.conftest import local_http_server, upload
 
 pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "clean_queues")
 
@@ -92,27 +91,6 @@ def test_xlsx_with_merged_cells(portal):
     assert [e["column"] for e in row["report"]["errors"] if e["type"] == "blank-label"] == [3]
 
 
-class _NotFound(BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        self.send_response(404)
-        self.send_header("Content-Length", "9")
-        self.end_headers()
-        self.wfile.write(b"not found")
-
-
-@pytest.fixture
-def missing_url():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _NotFound)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hilang.csv"
-    server.shutdown()
-    server.server_close()
-
-
 @pytest.mark.ckan_config("ckanext.satudata.validation.allow_private_urls", True)
 def test_url_that_404s_gets_an_error_report(portal, missing_url):
     row = _validated(portal, None, url=missing_url)
@@ -176,16 +154,10 @@ class _Stream(BaseHTTPRequestHandler):
 @pytest.mark.ckan_config("ckanext.satudata.validation.max_bytes", LIMIT)
 def test_a_201_mb_download_is_stopped_at_max_bytes(portal, big_csv):
     handler = type("Handler", (_Stream,), {"path_to_serve": big_csv, "sent": 0})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with local_http_server(handler) as server:
         started = time.monotonic()
-        row = _validated(portal, None, url=f"http://127.0.0.1:{server.server_address[1]}/besar.csv")
+        row = _validated(portal, None, url=server.base + "/besar.csv")
         assert time.monotonic() - started < 30
-    finally:
-        server.shutdown()
-        server.server_close()
     assert row["status"] == "error" and row["report"] is None
     assert row["error"]["code"] == "too_large" and row["error"]["params"] == {"max_bytes": LIMIT}
     assert handler.sent < BIG  # the download stopped, it was not read to the end
@@ -226,12 +198,8 @@ class _Schemas(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def schema_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Schemas)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with local_http_server(_Schemas) as server:
+        yield server.base
 
 
 def _with_schema_url(portal, content, schema_url):

@@ -6,7 +6,7 @@ import json
 import pathlib
 import subprocess
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -16,7 +16,7 @@ import ckan.tests.helpers as helpers
 from ckan.lib import jobs
 
 from ckanext.satudata import validation
-from ckanext.satudata.tests.conftest import upload
+from ckanext.satudata.tests.conftest import local_http_server, upload
 
 pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "clean_queues")
 
@@ -54,16 +54,11 @@ class _Files(BaseHTTPRequestHandler):
 @pytest.fixture
 def files():
     handler = type("Handler", (_Files,), {"hold": {}, "seen": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    server.handler = handler
-    server.base = f"http://127.0.0.1:{server.server_address[1]}"
-    yield server
-    for started, release in handler.hold.values():
-        release.set()
-    server.shutdown()
-    server.server_close()
+    with local_http_server(handler) as server:
+        server.handler = handler
+        yield server
+        for started, release in handler.hold.values():
+            release.set()
 
 
 def _work():

@@ -1,8 +1,6 @@
 """The validation report on the resource page and the badges on the review panel."""
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -103,26 +101,6 @@ def test_review_panel_shows_each_tabular_resource_badge_linking_to_its_report(po
     link = f'href="/dataset/ds/resource/{res["id"]}#satudata-validation">penduduk.csv</a>'
     assert link in page
     assert re.search(r'data-validation-status="success">\s*Valid</span>', page)
-
-
-class _NotFound(BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        self.send_response(404)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-
-@pytest.fixture
-def missing_url():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _NotFound)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hilang.csv"
-    server.shutdown()
-    server.server_close()
 
 
 def _problem(page):

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -15,7 +15,7 @@ import ckan.model as model
 import ckan.tests.helpers as helpers
 
 from ckanext.satudata import validation
-from ckanext.satudata.tests.conftest import upload
+from ckanext.satudata.tests.conftest import local_http_server, upload
 
 pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "clean_queues")
 
@@ -62,14 +62,10 @@ class _SlowThenFast(BaseHTTPRequestHandler):
 @pytest.fixture
 def csv_server():
     handler = type("Handler", (_SlowThenFast,), {"requests": 0, "first_request": threading.Event()})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    server.handler = handler
-    server.url = f"http://127.0.0.1:{server.server_address[1]}/data.csv"
-    yield server
-    server.shutdown()
-    server.server_close()
+    with local_http_server(handler) as server:
+        server.handler = handler
+        server.url = server.base + "/data.csv"
+        yield server
 
 
 @pytest.fixture
