@@ -6,6 +6,7 @@ import email
 import io
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -223,3 +224,58 @@ def missing_url():
     """A URL on a loopback server that answers 404."""
     with local_http_server(_NotFound) as server:
         yield server.base + "/hilang.csv"
+
+
+def _waiting_for_locks(conn) -> int:
+    """Backends blocked on a lock now (a new transaction: the view is a snapshot)."""
+    from sqlalchemy import text
+    count = conn.execute(text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'")).scalar_one()
+    conn.rollback()
+    return count
+
+
+def at_once(calls, held, meanwhile=None) -> list:
+    """Run each callable of ``calls`` in its own thread (own session) while a
+    third connection holds the ``(table, id)`` rows of ``held`` locked; release
+    them once every thread is blocked, so the transactions really overlap.
+    ``meanwhile(conn)`` runs in the holder's transaction before it commits.
+    Returns each call's result or exception, in order."""
+    import ckan.model as model
+    from sqlalchemy import text
+
+    barrier = threading.Barrier(len(calls) + 1)
+    outcomes: list = [None] * len(calls)
+
+    def worker(slot: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            outcomes[slot] = calls[slot]()
+        except Exception as error:  # the outcome is what the test checks
+            outcomes[slot] = error
+        finally:
+            model.Session.remove()
+
+    model.Session.remove()
+    threads = [threading.Thread(target=worker, args=(slot,)) for slot in range(len(calls))]
+    with model.meta.engine.connect() as holder, model.meta.engine.connect() as watcher:
+        for table, row_id in held:
+            holder.execute(text(f'SELECT id FROM "{table}" WHERE id = :id FOR UPDATE'), {"id": row_id})
+        for thread in threads:
+            thread.start()
+        barrier.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while _waiting_for_locks(watcher) < len(calls):
+            if time.monotonic() > deadline:
+                holder.rollback()
+                pytest.fail(f"the calls never queued on the row locks: {outcomes}")
+            time.sleep(0.05)
+        if meanwhile is not None:
+            meanwhile(holder)
+        holder.commit()
+    for thread in threads:
+        thread.join(timeout=60)
+        assert not thread.is_alive()
+    model.Session.remove()
+    return outcomes

@@ -2,11 +2,9 @@
 datasets, followers who lose access, closed requests, filters on public
 requests, past dates and reminder failures."""
 import datetime as dt
-import threading
-import time
+import functools
 
 import pytest
-from sqlalchemy import text
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -14,6 +12,7 @@ import ckan.tests.helpers as helpers
 from ckan.lib import jobs
 
 from ckanext.satudata.model import DataRequest, NoticeLog, utcnow
+from ckanext.satudata.tests.conftest import at_once
 from ckanext.satudata.tests.datarequest.conftest import call
 
 pytestmark = [pytest.mark.usefixtures("clean_db", "clean_index", "clean_queues"),
@@ -172,52 +171,9 @@ def test_a_failed_reminder_is_retried_on_the_next_run(portal, requests, cli, inb
 
 # ------------------------------------------- two transactions at the same moment
 
-def _waiting_for_locks(conn) -> int:
-    """Backends blocked on a lock now (a new transaction: the view is a snapshot)."""
-    count = conn.execute(text(
-        "SELECT count(*) FROM pg_stat_activity"
-        " WHERE datname = current_database() AND wait_event_type = 'Lock'")).scalar_one()
-    conn.rollback()
-    return count
-
-
 def _at_once(calls, held):
-    """Run each ``(action, user, input)`` in its own thread (own session) while a
-    third connection holds the ``(table, id)`` rows of ``held`` locked; release
-    them once every thread is blocked, so the transactions really overlap."""
-    barrier = threading.Barrier(len(calls) + 1)
-    outcomes = [None] * len(calls)
-
-    def worker(slot):
-        action, user, data = calls[slot]
-        try:
-            barrier.wait(timeout=30)
-            outcomes[slot] = call(action, user, **data)
-        except Exception as error:  # the test checks the outcome
-            outcomes[slot] = error
-        finally:
-            model.Session.remove()
-
-    model.Session.remove()
-    threads = [threading.Thread(target=worker, args=(slot,)) for slot in range(len(calls))]
-    with model.meta.engine.connect() as holder, model.meta.engine.connect() as watcher:
-        for table, row_id in held:
-            holder.execute(text(f'SELECT id FROM "{table}" WHERE id = :id FOR UPDATE'), {"id": row_id})
-        for thread in threads:
-            thread.start()
-        barrier.wait(timeout=30)
-        deadline = time.monotonic() + 30
-        while _waiting_for_locks(watcher) < len(calls):
-            if time.monotonic() > deadline:
-                holder.rollback()
-                pytest.fail(f"the calls never queued on the row locks: {outcomes}")
-            time.sleep(0.05)
-        holder.commit()
-    for thread in threads:
-        thread.join(timeout=60)
-        assert not thread.is_alive()
-    model.Session.remove()
-    return outcomes
+    """Run each ``(action, user, input)`` at once, queued on the ``held`` rows."""
+    return at_once([functools.partial(call, action, user, **data) for action, user, data in calls], held)
 
 
 @pytest.mark.parametrize("transition, walk, step", [("verify", ("submit",), 10), ("publish", ("submit", "verify"), 11)])

@@ -6,8 +6,7 @@ for it, so the two transactions really overlap; then exactly one may win.
 """
 from __future__ import annotations
 
-import threading
-import time
+import functools
 
 import pytest
 from sqlalchemy import func, select, text
@@ -18,6 +17,7 @@ import ckan.tests.helpers as helpers
 
 from ckanext.satudata import workflow
 from ckanext.satudata.model import DatasetEvent
+from ckanext.satudata.tests.conftest import at_once
 
 pytestmark = pytest.mark.usefixtures("clean_db", "clean_index")
 
@@ -30,55 +30,15 @@ RACES = {
 }
 
 
-def _waiting_for_locks(conn) -> int:
-    """Backends blocked on a lock now (a new transaction: the view is a snapshot)."""
-    count = conn.execute(text(
-        "SELECT count(*) FROM pg_stat_activity"
-        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )).scalar_one()
-    conn.rollback()
-    return count
-
-
 def _race(user: str, calls: list[tuple[str, dict]], row_id: str, meanwhile=None) -> list:
     """Run each ``(action, input)`` of ``calls`` in its own thread; the threads
     start together and queue on the dataset's row lock before any may proceed.
     ``action`` is a workflow action (``verify``) or a core one (``package_patch``).
     ``meanwhile(conn)`` runs in the lock holder's transaction before it commits."""
-    barrier = threading.Barrier(len(calls) + 1)
-    outcomes: list = [None] * len(calls)
-
-    def worker(slot: int) -> None:
-        action, data = calls[slot]
+    def bound(action, data):
         name = action if action.startswith("package_") else f"satudata_dataset_{action}"
-        try:
-            barrier.wait(timeout=30)
-            outcomes[slot] = helpers.call_action(name, {"user": user, "ignore_auth": False}, **data)
-        except Exception as error:  # the outcome is what the test checks
-            outcomes[slot] = error
-        finally:
-            model.Session.remove()
-
-    threads = [threading.Thread(target=worker, args=(slot,)) for slot in range(len(calls))]
-    with model.meta.engine.connect() as holder, model.meta.engine.connect() as watcher:
-        holder.execute(text("SELECT id FROM package WHERE id = :id FOR UPDATE"), {"id": row_id})
-        for thread in threads:
-            thread.start()
-        barrier.wait(timeout=30)
-        deadline = time.monotonic() + 30
-        while _waiting_for_locks(watcher) < len(calls):
-            if time.monotonic() > deadline:
-                holder.rollback()
-                pytest.fail(f"the transitions never queued on the row lock: {outcomes}")
-            time.sleep(0.05)
-        if meanwhile is not None:
-            meanwhile(holder)
-        holder.commit()
-    for thread in threads:
-        thread.join(timeout=60)
-        assert not thread.is_alive()
-    model.Session.remove()
-    return outcomes
+        return functools.partial(helpers.call_action, name, {"user": user, "ignore_auth": False}, **data)
+    return at_once([bound(action, data) for action, data in calls], [("package", row_id)], meanwhile)
 
 
 def _history(pkg_id: str) -> list[str]:
