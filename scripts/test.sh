@@ -6,14 +6,28 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 "$ROOT/scripts/bootstrap.sh"
 "$ROOT/scripts/services.sh" start
-"$ROOT/scripts/services.sh" ensure-db satudata_test
 apt_ensure chromium openssl   # browser tests drive Debian's Chromium; TLS tests make a certificate
 
-mkdir -p "$VAR/storage-test" "$ROOT/test-artifacts"
+# A slot (SATUDATA_TEST_SLOT=1..8) is a run of its own: database, Solr site_id,
+# Redis db, storage, SMTP and web ports; runs in different slots do not meet.
+# CKAN reads these CKAN_* variables over test.ini (CONFIG_FROM_ENV_VARS).
+slot="${SATUDATA_TEST_SLOT:-0}"
+case "$slot" in [0-8]) ;; *) die "SATUDATA_TEST_SLOT must be 0..8" ;; esac
+db=satudata_test; suffix=""
+[ "$slot" != 0 ] && db="satudata_test_$slot" && suffix="-$slot"
+export CKAN_SQLALCHEMY_URL="postgresql://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/$db"
+export CKAN_SITE_ID="satudata-test$suffix"
+export CKAN_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/$((1 + slot))"
+export CKAN_STORAGE_PATH="$VAR/storage-test$suffix"
+export CKAN_SMTP_SERVER="127.0.0.1:$((8025 + 10 * slot))"
+export SATUDATA_TEST_WEB_PORT="$((5055 + 10 * slot))"
+"$ROOT/scripts/services.sh" ensure-db "$db"
+
+mkdir -p "$CKAN_STORAGE_PATH" "$ROOT/test-artifacts"
 cd "$ROOT"
 set +e
-# One run at a time: the tests share one database, Solr core and Redis db.
-flock "$VAR/pytest.lock" "$VENV/bin/python" -m pytest --ckan-ini=test.ini -p no:cacheprovider "${@:-ckanext/satudata/tests}"
+# One run per slot at a time: a slot is one database, Solr site_id and Redis db.
+flock "$VAR/pytest$suffix.lock" "$VENV/bin/python" -m pytest --ckan-ini=test.ini -p no:cacheprovider "${@:-ckanext/satudata/tests}"
 rc=$?
 set -e
 # pytest's 5 means no test ran: that is a failure here, never a pass.

@@ -172,14 +172,20 @@ class _Inbox:
         return "250 OK"
 
 
+def smtp_port() -> int:
+    """The port of the configured ``smtp.server`` (test.ini, or the slot's CKAN_SMTP_SERVER)."""
+    from ckan.common import config
+    return int(str(config.get("smtp.server") or "127.0.0.1:8025").rsplit(":", 1)[1])
+
+
 @pytest.fixture
 def inbox():
-    """aiosmtpd on test.ini's smtp.server (127.0.0.1:8025)."""
+    """aiosmtpd on the configured smtp.server (test.ini: 127.0.0.1:8025)."""
     handler = _Inbox()
     running = []
 
     def start():
-        controller = Controller(handler, hostname="127.0.0.1", port=8025)
+        controller = Controller(handler, hostname="127.0.0.1", port=smtp_port())
         controller.start()
         running.append(controller)
 

@@ -17,7 +17,7 @@ from ckanext.satudata.tests.conftest import Portal
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 ARTIFACTS = ROOT / "test-artifacts"
-PORT = 5055
+PORT = int(os.environ.get("SATUDATA_TEST_WEB_PORT", "5055"))
 PASSWORD = "Sumedang#2026"
 
 

@@ -12,6 +12,7 @@ import ckan.tests.helpers as helpers
 
 from ckanext.satudata.datarequest import due, reminders
 from ckanext.satudata.model import DataRequest, utcnow
+from ckanext.satudata.tests.conftest import smtp_port
 from ckanext.satudata.tests.datarequest.conftest import call
 
 
@@ -142,7 +143,7 @@ class _RefusingInbox:
 def refusing_smtp():
     """aiosmtpd on test.ini's smtp.server, refusing what the test says."""
     handler = _RefusingInbox(())
-    controller = Controller(handler, hostname="127.0.0.1", port=8025)
+    controller = Controller(handler, hostname="127.0.0.1", port=smtp_port())
     controller.start()
     yield handler
     controller.stop()
