@@ -113,3 +113,18 @@ def validation_requeue(older_than):
     for resource_id in result["given_up"]:
         click.echo(f"gave up {resource_id} (error report)")
     click.echo(f"{len(result['requeued'])} requeued, {len(result['given_up'])} given up")
+
+
+@satudata.command("notice-requeue")
+@click.option("--older-than", type=int, metavar="SECONDS",
+              help="Age of a waiting notice (default: ckanext.satudata.notice.stale_after)")
+def notice_requeue(older_than):
+    """Queue again the notices that Redis, SMTP or a dead worker kept from being sent (run from cron)."""
+    from ckanext.satudata import outbox
+
+    result = outbox.requeue(older_than)
+    for key in result["requeued"]:
+        click.echo(f"requeued {key}")
+    for key in result["given_up"]:
+        click.echo(f"gave up {key}")
+    click.echo(f"{len(result['requeued'])} requeued, {len(result['given_up'])} given up")

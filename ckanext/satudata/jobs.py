@@ -51,11 +51,8 @@ def send_dataset_notice(event_id: str) -> int:
         log.warning("notice for unknown event %s", event_id)
         return 0
     subject, body = _dataset_mail(event.action, pkg, event.note)
-    sent = 0
-    for user in notices.dataset_recipients(event.action, pkg):
-        mailer.mail_recipient(user.display_name, user.email, subject, body)
-        sent += 1
-    return sent
+    from ckanext.satudata import outbox
+    return outbox.mail_each("dataset", event_id, notices.dataset_recipients(event.action, pkg), subject, body)
 
 
 def validate_resource(resource_id: str, token: str | None = None) -> dict:

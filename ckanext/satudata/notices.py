@@ -27,8 +27,8 @@ def dataset_event(event_id: str) -> None:
     """Queue the notice of a workflow event (after its commit)."""
     if not tk.config.get("ckanext.satudata.notify"):
         return
-    from ckanext.satudata import jobs
-    tk.enqueue_job(jobs.send_dataset_notice, [event_id], title=f"satudata notice {event_id}")
+    from ckanext.satudata import outbox
+    outbox.queue("dataset", event_id)  # Redis down: the outbox keeps it for notice-requeue
 
 
 def _active(user: model.User | None) -> bool:

@@ -10,7 +10,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib import search
 from sqlalchemy import select, update
 
-from ckanext.satudata import permissions, workflow
+from ckanext.satudata import outages, permissions, workflow
 from ckanext.satudata.model import DatasetEvent, utcnow
 
 __all__ = ["lock_dataset", "apply", "record_event", "sync_activity_labels"]
@@ -93,9 +93,9 @@ def apply(context: dict[str, Any], pkg: model.Package, action: str, note: str | 
     try:
         search.rebuild(pkg.id)
         model.repo.commit()
-    except Exception:
+    except Exception as error:
         model.Session.rollback()
-        search.rebuild(pkg.id)
+        outages.reindex_after_rollback(pkg.id, error)  # Solr down: a field error, nothing changed
         raise
     request_notices.enqueue(request_events)
     return event

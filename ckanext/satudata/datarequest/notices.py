@@ -16,7 +16,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib import mailer
 from sqlalchemy import select
 
-from ckanext.satudata import roles
+from ckanext.satudata import outbox, roles
 from ckanext.satudata.datarequest import access, progress, steps
 from ckanext.satudata.model import DataRequest, RequestEvent, RequestFollower
 
@@ -35,7 +35,7 @@ def enqueue(events) -> None:
         return
     for event in events:
         if event is not None and (event.kind in NOTIFIED or _adds_agencies(event)):
-            tk.enqueue_job(send, [event.id], title=f"satudata request notice {event.id}")
+            outbox.queue("request", event.id)  # Redis down: the outbox keeps it for notice-requeue
 
 
 def _adds_agencies(event: RequestEvent) -> bool:
@@ -152,4 +152,4 @@ def send(event_id: str) -> int:
     if event.note:
         lines += ["", event.note]
     lines += ["", "-- ", tk.config.get("ckan.site_title") or "Satu Data"]
-    return mail(recipients(event, req), subject, "\n".join(lines))
+    return outbox.mail_each("request", event_id, recipients(event, req), subject, "\n".join(lines))
