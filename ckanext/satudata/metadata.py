@@ -7,7 +7,7 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.satudata import vocab, wilayah
 
-__all__ = ["after_dataset_show", "walidata_contact", "dataset_field_names"]
+__all__ = ["after_dataset_show", "walidata_contact", "dataset_field_names", "EXEMPTION_FIELDS"]
 
 
 def walidata_contact() -> dict[str, str]:
@@ -25,9 +25,20 @@ def dataset_field_names() -> set[str]:
     return {f["field_name"] for f in schema.get("dataset_fields", [])}
 
 
+# The PPID's reasons for withholding data: no public version carries them.
+EXEMPTION_FIELDS = ("sdi_exemption_basis", "sdi_consequence_test")
+
+
 def after_dataset_show(pkg_dict: dict[str, Any]) -> None:
     if "sdi_status" not in pkg_dict:
         return
+    value = pkg_dict.get("sdi_classification")
+    classification = vocab.term("classification", value) if isinstance(value, str) else None
+    if classification and classification.get("public") and pkg_dict.get("sdi_status") == "published":
+        # Public data has no exemption: the workflow clears these when it is
+        # verified as public; a version stored before that rule shows none either.
+        for key in EXEMPTION_FIELDS:
+            pkg_dict.pop(key, None)
     pkg_dict["sdi_walidata_contact"] = walidata_contact()
     frequency = vocab.term("frequency", pkg_dict.get("sdi_frequency") or "")
     if frequency:

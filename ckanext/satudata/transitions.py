@@ -10,10 +10,11 @@ import ckan.plugins.toolkit as tk
 from ckan.lib import search
 from sqlalchemy import select, update
 
-from ckanext.satudata import outages, permissions, workflow
+from ckanext.satudata import metadata, outages, permissions, workflow
 from ckanext.satudata.model import DatasetEvent, utcnow
 
-__all__ = ["lock_dataset", "apply", "record_event", "sync_activity_labels"]
+__all__ = ["lock_dataset", "apply", "record_event", "sync_activity_labels", "rehome_activity_labels",
+           "restore_activity_labels"]
 
 
 def lock_dataset(id_or_name: str, deleted: bool = False) -> model.Package:
@@ -38,24 +39,82 @@ def record_event(pkg: model.Package, action: str, from_status: str | None, to_st
     return event
 
 
-def sync_activity_labels(pkg: model.Package, status: str | None = None) -> None:
-    """Past activities of the dataset follow its visibility (``status``: the
-    status it is about to have, default its current one)."""
+def _relabel_activities(pkg: model.Package, relabel) -> dict[str, list[str] | None]:
+    """Give each stored activity of ``pkg`` the labels ``relabel(its labels)``;
+    returns the labels each changed activity had (``restore_activity_labels``
+    puts them back). One UPDATE per distinct new label set."""
     from ckanext.activity.model import Activity
 
-    labels = permissions.dataset_labels(pkg, status)
-    model.Session.execute(
-        update(Activity).where(Activity.object_id == pkg.id).values(permission_labels=labels)
-    )
+    rows = model.Session.execute(
+        select(Activity.id, Activity.permission_labels).where(Activity.object_id == pkg.id)
+    ).all()
+    before: dict[str, list[str] | None] = {}
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for activity_id, labels in rows:
+        new = relabel(labels)
+        if labels is not None and sorted(labels) == new:
+            continue
+        before[activity_id] = labels
+        groups.setdefault(tuple(new), []).append(activity_id)
+    for labels, ids in groups.items():
+        model.Session.execute(
+            update(Activity).where(Activity.id.in_(ids)).values(permission_labels=list(labels)),
+            execution_options={"synchronize_session": False})
+    return before
+
+
+def sync_activity_labels(pkg: model.Package, status: str | None = None,
+                         labels: list[str] | None = None) -> dict[str, list[str] | None]:
+    """Narrow the past activities of the dataset to its visibility: an
+    activity is never readable by more people than when it was written.
+
+    Each activity gets ``permissions.narrow_labels(its labels, the dataset's
+    labels)`` (the dataset's labels at ``status``, default its current
+    status, or ``labels`` when given). ``public`` is the top: a public
+    activity follows the dataset down (unpublished, edited, deleted, no
+    longer shared), a restricted one stays restricted when the dataset
+    becomes public again, and a requester or shared agency an activity did
+    not have is never added. If nothing is left in common, the activity falls
+    back to the agency's own labels (its members, PPID and the Walidata keep
+    the audit trail), never to ``public``.
+
+    Returns the labels the changed activities had (for
+    ``restore_activity_labels``)."""
+    now = labels if labels is not None else permissions.dataset_labels(pkg, status)
+    return _relabel_activities(pkg, lambda written: permissions.narrow_labels(written, now, pkg.owner_org))
+
+
+def rehome_activity_labels(pkg: model.Package, old_org: str | None) -> dict[str, list[str] | None]:
+    """The dataset moved from ``old_org`` to its current agency: restricted
+    activities move with it to the new agency's labels (the old agency no
+    longer reads them), then narrow to the dataset's labels. A move never
+    makes an activity public."""
+    now = permissions.dataset_labels(pkg)
+    return _relabel_activities(pkg, lambda written: permissions.narrow_labels(
+        permissions.rehome_labels(written, old_org, pkg.owner_org), now, pkg.owner_org))
+
+
+def restore_activity_labels(before: dict[str, list[str] | None]) -> None:
+    """Undo ``sync_activity_labels`` in a transaction that will not keep its change."""
+    from ckanext.activity.model import Activity
+
+    for activity_id, labels in before.items():
+        model.Session.execute(
+            update(Activity).where(Activity.id == activity_id).values(permission_labels=labels),
+            execution_options={"synchronize_session": False})
 
 
 def _activity(context: dict[str, Any], pkg: model.Package, user_id: str | None, transition: dict) -> None:
+    """The transition's activity, labelled with the visibility of the version
+    it records (the session does not autoflush: a later label update would
+    miss it)."""
     pkg_dict = tk.get_action("package_show")(
         {"ignore_auth": True, "use_cache": False, "for_view": False}, {"id": pkg.id})
     tk.get_action("activity_create")(
         {"ignore_auth": True, "defer_commit": True},
         {"user_id": user_id or pkg.creator_user_id, "object_id": pkg.id, "activity_type": "changed package",
-         "data": {"package": pkg_dict, "satudata_transition": transition}},
+         "data": {"package": pkg_dict, "satudata_transition": transition},
+         "permission_labels": permissions.dataset_labels(pkg)},
     )
 
 
@@ -81,6 +140,9 @@ def apply(context: dict[str, Any], pkg: model.Package, action: str, note: str | 
     for key, value in (changes or {}).items():
         pkg.extras[key] = value
     pkg.extras["sdi_status"] = target
+    if target in ("verified", "published") and permissions.is_public(pkg, "published"):
+        for key in metadata.EXEMPTION_FIELDS:  # public data has no exemption
+            pkg.extras.pop(key, None)
     pkg.private = not permissions.is_public(pkg)
     pkg.metadata_modified = utcnow()
     event = record_event(pkg, action, status, target, user.id if user else None, note, data)

@@ -305,6 +305,46 @@ def _same_org(org_id: str | None, ref) -> bool:
     return org is not None and org.id == org_id
 
 
+# --------------------------------------------------------------- activities
+
+@tk.auth_allow_anonymous_access
+@tk.chained_auth_function
+def activity_show(next_auth, context: Context, data_dict: DataDict) -> AuthResult:
+    """Core's rule: the activity's permission labels (the visibility of the
+    version it records), then the dataset's. ``include_data`` defaults to
+    false, as the action documents it (core's auth reads it unconditionally:
+    a 500 for every reader but sysadmins)."""
+    if isinstance(data_dict, dict):
+        data_dict.setdefault("include_data", False)
+    return next_auth(context, data_dict)
+
+
+@tk.auth_allow_anonymous_access
+@tk.chained_auth_function
+def activity_diff(next_auth, context: Context, data_dict: DataDict) -> AuthResult:
+    """Core's rule for the activity, and the labels of the earlier activity it
+    is compared with (core returns both): a diff shows no version its reader
+    may not see."""
+    result = next_auth(context, data_dict)
+    if not result.get("success") or permissions.is_sysadmin(context.get("user")):
+        return result
+    import ckan.model as model
+    from ckan.lib.plugins import get_permission_labels
+    from ckanext.activity.model import Activity
+    ref = (data_dict or {}).get("id")
+    activity = model.Session.get(Activity, ref) if isinstance(ref, str) and ref else None
+    if activity is None:
+        return result
+    earlier = model.Session.query(Activity).filter_by(object_id=activity.object_id) \
+        .filter(Activity.timestamp < activity.timestamp).order_by(Activity.timestamp.desc()).first()
+    if earlier is None:
+        return result
+    mine = get_permission_labels().get_user_dataset_labels(permissions.roles.user_object(context.get("user")))
+    if set(mine) & set(earlier.permission_labels or ()):
+        return result
+    return _deny(tk._("Not authorized to read this dataset"))
+
+
 # --------------------------------------------------------------- validation
 
 def _resource_package(data_dict: DataDict):

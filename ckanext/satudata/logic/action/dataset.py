@@ -62,19 +62,20 @@ def package_update(up_func, context: Context, data_dict: DataDict):
     data_dict = dict(data_dict)
     back_to_draft = before == "published"
     event = None
+    labels_before: dict = {}
     if back_to_draft:
         context["satudata_back_to_draft"] = True
         data_dict["private"] = True
         event = transitions.record_event(pkg, "edit", before, "draft", _user_id(context),
                                          tk._("Edited after publication: back to draft"))
-        transitions.sync_activity_labels(pkg, "draft")
+        labels_before = transitions.sync_activity_labels(pkg, "draft")
     else:
         data_dict["private"] = not permissions.is_public(pkg)
     outer = context.pop("changed_entities", None)
     try:
         result = validation.save_and_queue(up_func, context, data_dict)
     except Exception:
-        _undo_edit(context, pkg, event)
+        _undo_edit(context, pkg, event, labels_before)
         raise
     finally:
         context.pop("satudata_back_to_draft", None)
@@ -85,14 +86,15 @@ def package_update(up_func, context: Context, data_dict: DataDict):
                 context["changed_entities"].setdefault(kind, set()).update(ids)
     if event is not None and pkg.id not in changed.get("packages", ()):
         # Nothing changed, or core discarded the edit (defer_commit): no trail row.
-        _undo_edit(context, pkg, event)
+        _undo_edit(context, pkg, event, labels_before)
     pkg_id = result if isinstance(result, str) else result["id"]
     _link_request(context, model.Package.get(pkg_id))
     return result
 
 
-def _undo_edit(context: Context, pkg: model.Package, event) -> None:
-    """Drop what package_update added to a transaction that did not commit."""
+def _undo_edit(context: Context, pkg: model.Package, event, labels_before: dict) -> None:
+    """Drop what package_update added to a transaction that did not commit
+    (the history row, and the narrowed activity labels: ``labels_before``)."""
     if not context.get("defer_commit"):
         model.Session.rollback()  # also releases the row lock
         return
@@ -101,15 +103,27 @@ def _undo_edit(context: Context, pkg: model.Package, event) -> None:
             model.Session.delete(event)
         else:
             model.Session.expunge(event)
-        transitions.sync_activity_labels(pkg)
+    transitions.restore_activity_labels(labels_before)
 
 
 @tk.chained_action
 def package_delete(up_func, context: Context, data_dict: DataDict):
-    """A deleted dataset stops counting for its requests: the others may now complete a step."""
-    result = up_func(context, data_dict)
-    pkg = model.Package.get((data_dict or {}).get("id") or "")
-    if pkg is not None and "sdi_status" in pkg.extras:
+    """A deleted dataset is no longer public, nor delivered (core's rule:
+    only active datasets are): its past activities narrow to its agency in
+    the transaction core commits, and core reindexes it with those labels.
+    It stops counting for its requests: the others may now complete a step."""
+    ref = (data_dict or {}).get("id")
+    pkg = model.Package.get(ref) if isinstance(ref, str) and ref else None
+    sdi = pkg is not None and "sdi_status" in pkg.extras
+    if sdi:
+        transitions.sync_activity_labels(pkg, labels=permissions.agency_labels(pkg.owner_org))
+    try:
+        result = up_func(context, data_dict)
+    except Exception:
+        if sdi:
+            model.Session.rollback()  # the narrowed labels of a delete that did not happen
+        raise
+    if sdi:
         from ckanext.satudata.datarequest import notices, progress
         events = progress.dataset_changed(pkg.id, _user_id(context))
         model.repo.commit()
@@ -127,7 +141,7 @@ def package_owner_org_update(up_func, context: Context, data_dict: DataDict):
     result = up_func(context, data_dict)
     # Core's package_update calls this on every save: act only on a real move.
     if pkg is not None and "sdi_status" in pkg.extras and pkg.owner_org != before:
-        transitions.sync_activity_labels(pkg)
+        transitions.rehome_activity_labels(pkg, before)
         if not context.get("defer_commit"):
             model.repo.commit()
             search.rebuild(pkg.id)
