@@ -120,13 +120,16 @@ class PrivateRedis:
 
 class _Mailbox:
     """aiosmtpd handler: records messages; refuses an address with a temporary
-    error while it is in ``refuse``."""
+    error while it is in ``refuse``; hangs on one in ``stall`` (``stalled`` set)."""
 
     def __init__(self):
-        self.messages, self.refuse = [], set()
+        self.messages, self.refuse, self.stall, self.stalled = [], set(), set(), threading.Event()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
+        if address in self.stall:
+            self.stalled.set()
+            await asyncio.sleep(60)
+        if address in self.refuse or address in self.stall:
             return "451 4.3.0 try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
@@ -219,8 +222,14 @@ def _activities(pkg_id: str) -> int:
     return model.Session.scalar(select(func.count()).select_from(Activity).where(Activity.object_id == pkg_id))
 
 
+def _queues() -> list[str]:
+    """The notices' and the validations' queues (the portal runs workers on both)."""
+    from ckan.common import config
+    return list(dict.fromkeys(["default", config.get("ckanext.satudata.validation.queue")]))
+
+
 def _drain() -> None:
-    jobs.Worker().work(burst=True)
+    jobs.Worker(_queues()).work(burst=True)
 
 
 def _requeue_notices(cli) -> str:
@@ -394,37 +403,52 @@ class _SlowThenFast(BaseHTTPRequestHandler):
 
 
 @pytest.mark.ckan_config("ckanext.satudata.validation.allow_private_urls", "true")
-def test_worker_killed_mid_validation_is_requeued_and_a_new_worker_completes_it(
-        shared_portal, app, redis, tmp_path):
+def test_workers_killed_mid_job_their_validation_and_notice_are_requeued_and_completed(
+        shared_portal, app, redis, smtp, cli, empty_outbox, tmp_path):
+    """Two real `ckan jobs worker` processes, SIGKILLed: one in the middle of a
+    validation (its download held), one in the middle of a notice (SMTP holding
+    the PPID's address). The validation does not stay `running`: validation-requeue
+    re-queues it; notice-requeue re-queues the notice; a new worker finishes both,
+    and the PPID is told exactly once."""
     p = shared_portal
     handler = type("Handler", (_SlowThenFast,), {"requests": 0, "first_request": threading.Event()})
     ini = tmp_path / "worker.ini"
     ini.write_text(f"[app:main]\nuse = config:{ROOT / 'test.ini'}\n"
                    "ckanext.satudata.validation.allow_private_urls = true\n")
     pkg = p.dataset(name="faults-worker", resource=False)
+    told = p.dataset(name="faults-worker-notice")
+    smtp.box.stall.add(p.ppid_a["email"])
     with local_http_server(handler) as server:
         res = helpers.call_action("resource_create", {"user": p.producer_a["name"]}, package_id=pkg["id"],
                                   name="remote.csv", format="CSV", url=server.base + "/data.csv",
                                   schema=json.dumps(SCHEMA))
-        log = open(tmp_path / "worker.log", "w")
-        worker = subprocess.Popen([CKAN, "-c", str(ini), "jobs", "worker"], cwd=ROOT, stdout=log, stderr=log,
-                                  start_new_session=True)
+        helpers.call_action("satudata_dataset_submit", {"user": p.producer_a["name"]}, id=told["id"])
+        logs = [open(tmp_path / f"worker{i}.log", "w") for i in (1, 2)]
+        workers = [subprocess.Popen([CKAN, "-c", str(ini), "jobs", "worker", *_queues()], cwd=ROOT,
+                                    stdout=log, stderr=log, start_new_session=True) for log in logs]
         try:
-            assert handler.first_request.wait(60), (tmp_path / "worker.log").read_text()[-3000:]
-            shown = _api(app, "resource_validation_show", p.tokens["producer_a"], resource_id=res["id"]).json["result"]
-            assert shown["status"] == "running", shown
+            assert handler.first_request.wait(60), (tmp_path / "worker1.log").read_text()[-3000:]
+            assert smtp.box.stalled.wait(60), (tmp_path / "worker2.log").read_text()[-3000:]
+            shown = _api(app, "resource_validation_show", p.tokens["producer_a"], resource_id=res["id"]).json
+            assert shown["result"]["status"] == "running", shown
         finally:
-            os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work horse, mid-download
-            worker.wait()
-            log.close()
+            for worker in workers:  # each worker and its work horse, mid-job
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait()
+            for log in logs:
+                log.close()
         model.Session.remove()
         assert validation.report_for(res["id"]).status == "running"  # what a killed worker leaves
+        assert smtp.box.to(p.ppid_a["email"]) == [] and len(_outbox()) == 1
 
+        smtp.box.stall.clear()
         assert res["id"] in validation.mark_stale(0)["requeued"]
+        assert "1 requeued" in _requeue_notices(cli)
         _drain()  # a new worker
         model.Session.remove()
         row = validation.report_for(res["id"])
         assert row.status == "success" and row.report["row_count"] == 2, (row.report, row.error)
-        shown = _api(app, "resource_show", p.tokens["producer_a"], id=res["id"]).json["result"]
-        assert shown["validation_status"] == "success"
+        shown = _api(app, "resource_validation_show", p.tokens["producer_a"], resource_id=res["id"]).json
+        assert shown["result"]["status"] == "success"
         assert handler.requests == 2
+        assert len(smtp.box.to(p.ppid_a["email"])) == 1 and _outbox() == []
