@@ -20,6 +20,13 @@ def _translator(lang: str | None = None):
     return gettext.translation("ckanext-satudata", localedir=_I18N, languages=[lang], fallback=True).gettext
 
 
+def one_line(text: str) -> str:
+    """``text`` with every run of whitespace (CR/LF too) as one space: fit for an
+    email header (a subject holding a line break would fail the job, or inject a
+    header). Every notice's subject goes through it."""
+    return " ".join(str(text or "").split())
+
+
 def _dataset_url(pkg: model.Package) -> str:
     return f"{tk.config.get('ckan.site_url').rstrip('/')}/dataset/{pkg.name}"
 
@@ -32,7 +39,7 @@ def _dataset_mail(action: str, pkg: model.Package, note: str | None) -> tuple[st
         "reject": _("Dataset returned for revision: %(title)s"),
         "publish": _("Dataset published: %(title)s"),
     }
-    subject = subjects[action] % {"title": pkg.title}
+    subject = one_line(subjects[action] % {"title": pkg.title})
     lines = [subject, "", _dataset_url(pkg)]
     if note:
         lines += ["", (_("Reason: %(note)s") if action == "reject" else _("Note: %(note)s")) % {"note": note}]

@@ -8,10 +8,18 @@
   as the permission labels of ``permissions.py``).
 
 The *producer* is whoever last submitted the dataset (or created it, before a
-first submission). When that was a sysadmin (or the user is gone), the
-producer is the agency's editors and admins who are not sysadmins (a sysadmin
-who created an organization is its admin without producing its data); an
-agency without any falls back to the dataset's creator.
+first submission), while they may still submit it (the auth function: an
+editor or admin of the agency). When that was a sysadmin, or the user is gone
+or has left the agency, the producer is the agency's editors and admins who
+are not sysadmins (a sysadmin who created an organization is its admin without
+producing its data); an agency without any falls back to the dataset's
+creator, under the same condition.
+
+Recipients are decided when the job sends the notice, not when the event
+happens, and each must then be allowed to read the dataset
+(``permissions.can_read``, the rule of search, show and downloads): someone
+who lost access in between (removed from the agency, role revoked, data not
+delivered to them) hears nothing more of it, note or reason included.
 """
 from __future__ import annotations
 
@@ -44,16 +52,23 @@ def _last_submitter(pkg_id: str) -> model.User | None:
     return model.User.get(event.user_id) if event and event.user_id else None
 
 
+def _may_submit(user: model.User, pkg: model.Package) -> bool:
+    """Whether ``user`` is still a producer of the dataset (the submit auth function)."""
+    from ckan import authz
+    return authz.is_authorized("satudata_dataset_submit", {"user": user.name, "auth_user_obj": user, "model": model,
+                                                           "package": pkg}, {"id": pkg.id})["success"]
+
+
 def producers(pkg: model.Package) -> list[model.User]:
     """The producer(s) to tell of the dataset's verification, return or publication."""
     submitter = _last_submitter(pkg.id)
-    if _active(submitter) and not submitter.sysadmin:
+    if _active(submitter) and not submitter.sysadmin and _may_submit(submitter, pkg):
         return [submitter]
     agency = roles.agency_producers(pkg.owner_org)
     if agency:
         return agency
     creator = model.User.get(pkg.creator_user_id) if pkg.creator_user_id else None
-    return [creator] if _active(creator) else []
+    return [creator] if _active(creator) and _may_submit(creator, pkg) else []
 
 
 def requesters(pkg_id: str) -> list[model.User]:
@@ -74,7 +89,8 @@ def dataset_recipients(action: str, pkg: model.Package) -> list[model.User]:
         users = []
     seen, out = set(), []
     for user in users:
-        if user.email and user.id not in seen:
+        # checked when the notice is sent: whoever lost access since the event hears nothing
+        if user.email and user.id not in seen and _active(user) and permissions.can_read(user, pkg):
             seen.add(user.id)
             out.append(user)
     return out

@@ -17,6 +17,7 @@ from ckan.lib import mailer
 from sqlalchemy import select
 
 from ckanext.satudata import outbox, roles
+from ckanext.satudata.jobs import one_line
 from ckanext.satudata.datarequest import access, progress, steps
 from ckanext.satudata.model import DataRequest, RequestEvent, RequestFollower
 
@@ -40,12 +41,6 @@ def enqueue(events) -> None:
 
 def _adds_agencies(event: RequestEvent) -> bool:
     return event.kind == "redisposed" and bool((event.data or {}).get("added"))
-
-
-def one_line(text: str) -> str:
-    """``text`` with every run of whitespace (newlines too) as one space: fit
-    for an email header."""
-    return " ".join(str(text or "").split())
 
 
 def request_url(req: DataRequest) -> str:
