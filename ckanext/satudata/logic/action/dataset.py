@@ -167,8 +167,13 @@ def package_search(up_func, context: Context, data_dict: DataDict):
 @tk.side_effect_free
 @tk.chained_action
 def package_show(up_func, context: Context, data_dict: DataDict):
-    """A dataset names no related dataset its reader may not see."""
-    result = up_func(context, data_dict)
+    """A dataset names no related dataset its reader may not see. An SDI
+    dataset the reader may not read answers as an unknown one: 404 "Dataset
+    not found", without its id (issue 11, existence oracles)."""
+    from ckanext.satudata.logic.action.core_lists import dataset_not_found_for_outsiders
+    data_dict = data_dict or {}
+    with dataset_not_found_for_outsiders(context, data_dict.get("id") or data_dict.get("name_or_id")):
+        result = up_func(context, data_dict)
     _drop_unreadable_relationships(context, result)
     return result
 

@@ -9,12 +9,21 @@ from sqlalchemy import select
 
 from ckanext.satudata import compliance, notices, transitions, vocab
 from ckanext.satudata.logic import schema
+from ckanext.satudata.logic.action import core_lists
 from ckanext.satudata.model import DatasetEvent
 
 
 
 def _show(pkg_id: str) -> dict:
     return tk.get_action("package_show")({"ignore_auth": True, "use_cache": False}, {"id": pkg_id})
+
+
+def _not_found_for_outsiders(context: Context, data_dict: DataDict):
+    """The read actions answer an outsider for a hidden dataset as for an
+    unknown one (the auth functions keep refusing: h.check_access in the
+    templates must not meet a 404)."""
+    data_dict = data_dict if isinstance(data_dict, dict) else {}
+    return core_lists.dataset_not_found_for_outsiders(context, data_dict.get("id") or data_dict.get("name"))
 
 
 def _result(pkg: model.Package, event) -> dict:
@@ -29,7 +38,8 @@ def satudata_dataset_compliance(context: Context, data_dict: DataDict) -> dict:
     :param id: dataset id or name
     :returns: ``{"passed": bool, "principles": [{"principle", "label", "passed", "reasons"}]}``
     """
-    tk.check_access("satudata_dataset_compliance", context, data_dict)
+    with _not_found_for_outsiders(context, data_dict):
+        tk.check_access("satudata_dataset_compliance", context, data_dict)
     data = schema.validate(data_dict, schema.satudata_dataset_id, context)
     return compliance.check(_show(data["id"]))
 
@@ -153,7 +163,8 @@ def satudata_dataset_history(context: Context, data_dict: DataDict) -> list[dict
 
     :param id: dataset id or name
     """
-    tk.check_access("satudata_dataset_history", context, data_dict)
+    with _not_found_for_outsiders(context, data_dict):
+        tk.check_access("satudata_dataset_history", context, data_dict)
     data = schema.validate(data_dict, schema.satudata_dataset_id, context)
     pkg = model.Package.get(data["id"])
     if pkg is None:
