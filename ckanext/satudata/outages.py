@@ -4,8 +4,9 @@ A transition indexes the dataset before it commits, so Solr down fails it
 before anything is kept. After the rollback the index is rebuilt from the
 database (it may have taken the new version just before a failed commit);
 Solr down then too is no harm, since it never took the new version. The user
-gets a field error saying nothing changed (409 over the API, the form's
-message in a page), not a 500 naming Solr's internal address.
+gets an error on ``sdi_status`` saying nothing changed (409 over the API,
+the page's message under "Workflow status"), not a 500 naming Solr's
+internal address.
 """
 from __future__ import annotations
 
@@ -28,6 +29,6 @@ def reindex_after_rollback(pkg_id: str, error: Exception) -> None:
         log.warning("dataset %s not reindexed after its rollback: the search index is down", pkg_id)
     if isinstance(error, search.SearchIndexError):
         log.error("dataset %s: write refused, the search index is down: %s", pkg_id, error)
-        raise tk.ValidationError({"search": [
+        raise tk.ValidationError({"sdi_status": [
             tk._("The search index is not available, so nothing was changed. Try again in a few minutes.")
         ]}) from error

@@ -272,7 +272,7 @@ def test_solr_stopped_during_a_transition_refuses_it_cleanly_and_changes_nothing
         assert time.monotonic() - started < 15
         assert resp.status_code == 409, resp.get_data(as_text=True)
         error = resp.json["error"]
-        assert error["__type"] == "Validation Error" and error["search"], error
+        assert error["__type"] == "Validation Error" and "Indeks pencarian" in error["sdi_status"][0], error
         assert "127.0.0.1" not in json.dumps(error)  # no internal address in the message
         assert _status(dataset["id"]) == status
         assert (_events(dataset["id"]), _activities(dataset["id"])) == before[dataset["id"]]
