@@ -45,7 +45,7 @@ $CKAN satudata demo-load
 $CKAN search-index rebuild -r >/dev/null 2>&1 || $CKAN search-index rebuild >/dev/null
 
 start_process worker $CKAN jobs worker
-start_process web $CKAN run -H 127.0.0.1 -p "$DEMO_PORT" --disable-reloader
+start_process web "$ROOT/scripts/web.sh" "$ROOT/demo.ini" "$DEMO_PORT"
 for _ in $(seq 1 120); do
   curl -sf "http://127.0.0.1:$DEMO_PORT/api/3/action/status_show" >/dev/null && break
   sleep 0.5

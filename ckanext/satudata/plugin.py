@@ -5,7 +5,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.satudata import indexing, metadata, subscriptions
+from ckanext.satudata import indexing, metadata, subscriptions, uploads
 from ckanext.satudata.datarequest import due
 from ckanext.satudata.permissions import SatudataPermissionLabels
 
@@ -23,6 +23,7 @@ class SatudataPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.ITranslation)
     p.implements(p.IPermissionLabels)
     p.implements(p.IPackageController, inherit=True)
+    p.implements(p.IResourceController, inherit=True)
     p.implements(p.IFacets, inherit=True)
     p.implements(p.ISignal)
 
@@ -51,6 +52,13 @@ class SatudataPlugin(p.SingletonPlugin, DefaultTranslation):
 
     def after_dataset_show(self, context, pkg_dict):
         metadata.after_dataset_show(pkg_dict)
+
+    # IResourceController
+    def before_resource_create(self, context, resource):
+        uploads.check_resource(resource)
+
+    def before_resource_update(self, context, current, resource):
+        uploads.check_resource(resource)
 
     # IFacets
     def dataset_facets(self, facets_dict, package_type):

@@ -2,5 +2,6 @@
 from ckanext.satudata.views.dataset import satudata
 from ckanext.satudata.views.request import satudata_request
 from ckanext.satudata.views.roles import satudata_roles
+from ckanext.satudata.views.security import satudata_security
 
-__all__ = ["satudata", "satudata_request", "satudata_roles"]
+__all__ = ["satudata", "satudata_request", "satudata_roles", "satudata_security"]
