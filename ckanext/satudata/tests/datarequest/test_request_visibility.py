@@ -91,14 +91,14 @@ def test_delivered_restricted_data_reaches_the_requester_only(portal, requests):
     req = requests.new(upto="sent")
     pkg = _restricted(portal)
     call("satudata_request_link_dataset", portal.producer_a, id=req["id"], dataset_id=pkg["id"])
-    with pytest.raises(tk.NotAuthorized):
+    with pytest.raises(tk.ObjectNotFound):  # hidden as if it did not exist (issue 11, leak 8)
         call("package_show", portal.forum, id=pkg["id"])
     call("satudata_dataset_publish", portal.walidata, id=pkg["id"])
     assert call("package_show", portal.forum, id=pkg["id"])["private"] is True
     assert [p["name"] for p in call("package_search", portal.forum, q="name:terbatas",
                                     include_private=True)["results"]] == ["terbatas"]
     for user in (portal.forum2, portal.plain, None):
-        with pytest.raises(tk.NotAuthorized):
+        with pytest.raises(tk.ObjectNotFound):
             call("package_show", user, id=pkg["id"])
     assert call("satudata_request_show", portal.forum, id=req["id"])["status"] == "delivered"
 

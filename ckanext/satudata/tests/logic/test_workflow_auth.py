@@ -271,7 +271,7 @@ def test_moving_a_dataset_reindexes_and_relabels_it(shared_portal, app):
         try:
             helpers.call_action("package_show", ctx, id=pkg["id"])
             shown = True
-        except tk.NotAuthorized:
+        except tk.ObjectNotFound:  # hidden from outsiders as if it did not exist (issue 11, leak 8)
             shown = False
         resp = app.get("/api/3/action/package_activity_list", query_string={"id": pkg["id"]},
                        headers={"Authorization": portal.tokens[role]}, status=None)
