@@ -26,7 +26,7 @@ start_process() {  # name, command...
 }
 
 if [ "${1:-}" = "stop" ]; then
-  stop_process web; stop_process worker
+  stop_process web; stop_process worker; stop_process validation-worker
   "$ROOT/scripts/services.sh" stop
   exit 0
 fi
@@ -39,12 +39,13 @@ mkdir -p "$VAR/storage-demo" "$RUN" "$LOG"
 log "initialising the database and the search index"
 $CKAN db init >/dev/null
 $CKAN db upgrade -p satudata >/dev/null
-stop_process web; stop_process worker
+stop_process web; stop_process worker; stop_process validation-worker
 log "loading sample data"
 $CKAN satudata demo-load
 $CKAN search-index rebuild -r >/dev/null 2>&1 || $CKAN search-index rebuild >/dev/null
 
-start_process worker $CKAN jobs worker
+start_process worker $CKAN jobs worker default   # notices never wait behind a validation:
+start_process validation-worker $CKAN jobs worker satudata_validation   # it has its own queue and worker
 start_process web "$ROOT/scripts/web.sh" "$ROOT/demo.ini" "$DEMO_PORT"
 for _ in $(seq 1 120); do
   curl -sf "http://127.0.0.1:$DEMO_PORT/api/3/action/status_show" >/dev/null && break
@@ -55,7 +56,7 @@ curl -sf "http://127.0.0.1:$DEMO_PORT/api/3/action/status_show" >/dev/null || di
 cat <<MSG
 
   Satu Data Sumedang demo portal: http://127.0.0.1:$DEMO_PORT
-  Job worker: running (log: .var/log/worker.log)
+  Job workers: running (logs: .var/log/worker.log, .var/log/validation-worker.log)
 
   Demo logins (password for all: $("$VENV/bin/python" -c 'from ckanext.satudata.demo import PASSWORD; print(PASSWORD)')):
     admin                 sysadmin

@@ -20,6 +20,12 @@ Choices worth knowing:
 * JSON is not supported (frictionless needs ijson, which is not installed).
 * Memory is bounded except for ``unique``/``primaryKey`` checks, which keep
   the values seen so far (inherent to the check).
+* Width: with ``max_columns``, a CSV/TSV whose header row is wider is refused
+  (``too-many-columns``) by a scan of that row before frictionless reads it
+  (frictionless' time and memory grow much faster than the width: 100,000
+  columns in a 0.9 MB file took minutes and 600 MB); so is an XLSX header, or
+  any later row, wider than that. The caller runs this engine under a time
+  and memory limit; a ``MemoryError`` is the one exception it lets through.
 """
 from __future__ import annotations
 
@@ -90,6 +96,7 @@ ERROR_TYPES: dict[str, str] = {
     "hash-count": "Checksum mismatch",
     "byte-count": "Size mismatch",
     "table-dimensions": "Wrong table size",
+    "too-many-columns": "Too many columns",
     "deviated-value": "Outlier value",
     "deviated-cell": "Unusually large cell",
     "required-value": "Required value absent",
@@ -437,6 +444,7 @@ def validate_file(
     table_schema: Any = None,
     max_errors: int | None = 1000,
     max_unzipped_bytes: int = 1024 * 1024 * 1024,
+    max_columns: int | None = None,
 ) -> dict:
     """Validate a local tabular file and return a normalised report.
 
@@ -456,6 +464,10 @@ def validate_file(
     An XLSX whose members would unpack to more than ``max_unzipped_bytes``, or
     whose large members are compressed more than ``_MAX_ZIP_RATIO`` times, is
     refused with a format error before openpyxl opens it (zip bomb).
+
+    A table wider than ``max_columns`` (header or any row) is refused with a
+    ``too-many-columns`` error; a CSV/TSV header before frictionless opens it.
+    ``MemoryError`` (a memory cap set by the caller) is raised, not reported.
     """
     started = time.monotonic()
     collector = _Collector(None if max_errors is None else max(0, int(max_errors)))
@@ -484,9 +496,11 @@ def validate_file(
     }
     fatal: _Fatal | None = None
     try:
-        _validate_into(report, collector, os.fspath(path), fmt, table_schema, max_unzipped_bytes)
+        _validate_into(report, collector, os.fspath(path), fmt, table_schema, max_unzipped_bytes, max_columns)
     except _Fatal as exc:
         fatal = exc
+    except MemoryError:
+        raise  # the caller's memory cap: it reports that, not a broken file
     except Exception as exc:  # never let a bad file crash the job
         log.exception("Unexpected failure validating %s", path)
         fatal = _Fatal("error", f"Unexpected error while validating: {type(exc).__name__}: {exc}")
@@ -517,7 +531,7 @@ def _frictionless_version() -> str | None:
 
 
 def _validate_into(report: dict, collector: _Collector, path: str, fmt: str | None,
-                   table_schema: Any, max_unzipped_bytes: int) -> None:
+                   table_schema: Any, max_unzipped_bytes: int, max_columns: int | None = None) -> None:
     descriptor = None
     if table_schema is not None:
         problems = check_table_schema(table_schema)
@@ -566,10 +580,49 @@ def _validate_into(report: dict, collector: _Collector, path: str, fmt: str | No
             names = [f.get("name") for f in descriptor["fields"]] if descriptor else []
             delimiter = _sniff_delimiter(head, encoding, names)
         report["delimiter"] = delimiter
+        if max_columns:
+            _check_header_width(path, encoding, delimiter, max_columns)
     else:
         encoding = delimiter = None
 
-    _run_frictionless(report, collector, path, actual, encoding, delimiter, descriptor)
+    _run_frictionless(report, collector, path, actual, encoding, delimiter, descriptor, max_columns)
+
+
+def _too_wide(max_columns: int, where: str) -> _Fatal:
+    return _Fatal("too-many-columns", f"{where} has more than {max_columns} columns, "
+                                      f"the most the validator reads.")
+
+
+def _check_header_width(path: str, encoding: str, delimiter: str, max_columns: int) -> None:
+    """Count the columns of the first record (quotes respected, the record may
+    span lines) without holding it in memory; stop at ``max_columns + 1``."""
+    specials = re.compile("[" + re.escape(delimiter) + '"\r\n]')
+    columns, quoted = 1, False
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        while True:
+            chunk = fh.read(_CHUNK)
+            if not chunk:
+                return
+            pos = 0
+            while True:
+                if quoted:
+                    end = chunk.find('"', pos)
+                    if end < 0:
+                        break
+                    quoted, pos = False, end + 1
+                    continue
+                found = specials.search(chunk, pos)
+                if found is None:
+                    break
+                char, pos = found.group(), found.end()
+                if char == '"':
+                    quoted = True
+                elif char in "\r\n":
+                    return
+                else:
+                    columns += 1
+                    if columns > max_columns:
+                        raise _too_wide(max_columns, "The header row")
 
 
 _FORMAT_ALIASES = {
@@ -759,7 +812,7 @@ def _sniff_delimiter(head: bytes, encoding: str, names: list[str]) -> str:
 
 def _open_and_stream(report: dict, collector: _Collector, path: str, fmt: str,
                      encoding: str | None, delimiter: str | None,
-                     descriptor: dict | None) -> None:
+                     descriptor: dict | None, max_columns: int | None = None) -> None:
     from frictionless import FrictionlessException
 
     attempts = [descriptor]
@@ -776,10 +829,14 @@ def _open_and_stream(report: dict, collector: _Collector, path: str, fmt: str,
             break
         except FrictionlessException as exc:
             _close(resource, fh)
+            _reraise_memory(exc)
             if not last:
                 continue
             error = exc.error
             raise _Fatal(error.type, _clip(error.message, _MAX_MESSAGE_CHARS)) from None
+        except MemoryError:
+            _close(resource, fh)
+            raise
         except Exception as exc:
             _close(resource, fh)
             if not last:
@@ -788,9 +845,18 @@ def _open_and_stream(report: dict, collector: _Collector, path: str, fmt: str,
                 "format-error", f"The file could not be read as {fmt.upper()}: {exc}"
             ) from None
     try:
-        _stream_rows(report, collector, resource)
+        _stream_rows(report, collector, resource, max_columns)
     finally:
         _close(resource, fh)
+
+
+def _reraise_memory(exc: BaseException) -> None:
+    """Frictionless turns a MemoryError into a source error: raise it again."""
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, MemoryError):
+            raise MemoryError() from exc
+        seen = seen.__cause__ or seen.__context__
 
 
 def _close(resource, fh) -> None:
@@ -846,10 +912,12 @@ def _make_resource(path: str, fmt: str, encoding: str | None, delimiter: str | N
     return Resource(fh, dialect=dialect, **options), fh
 
 
-def _stream_rows(report: dict, collector: _Collector, resource) -> None:
+def _stream_rows(report: dict, collector: _Collector, resource, max_columns: int | None = None) -> None:
     from frictionless import Checklist, FrictionlessException, errors
 
     labels = list(resource.labels or [])
+    if max_columns and len(labels) > max_columns:
+        raise _too_wide(max_columns, "The header row")
     report["stats"]["labels"] = [_clip(str(label), _MAX_CELL_CHARS) for label in labels]
     report["stats"]["fields"] = len(resource.schema.fields)
     if not labels and not resource.fragment:
@@ -874,11 +942,16 @@ def _stream_rows(report: dict, collector: _Collector, resource) -> None:
                 row = next(rows)
             except StopIteration:
                 break
+            if max_columns and len(row.cells) > max_columns:
+                raise _too_wide(max_columns, f"Row {row.row_number}")
             for check in checks:
                 for error in check.validate_row(row):
                     collector.add(error)
     except FrictionlessException as exc:
+        _reraise_memory(exc)
         raise _Fatal(exc.error.type, _reading_stopped(resource, exc.error.message)) from None
+    except (_Fatal, MemoryError):
+        raise
     except Exception as exc:
         raise _Fatal("source-error", _reading_stopped(resource, f"{type(exc).__name__}: {exc}")) from None
     finally:

@@ -12,12 +12,24 @@ whose token is no longer the row's (the file changed again and a newer job
 was queued) writes nothing. Problems that stop a file being read are stored as
 ``error = {"code", "params", "message"}``: the page translates the code, the
 English message is kept for API clients.
+
+Jobs go to their own queue (``ckanext.satudata.validation.queue``, default
+``satudata_validation``), so notices on the default queue never wait behind a
+validation: run a worker for each (``ckan jobs worker default`` and ``ckan jobs
+worker satudata_validation``). The file is read in a forked child process under
+a time limit (``validation.time_limit``), a memory cap (``validation.max_memory``,
+RLIMIT_AS above what the process holds when it forks) and a column limit
+(``validation.max_columns``); each ends as an error report, and the RQ job's own
+timeout covers the download and the child together.
 """
 from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import os
+import resource
+import signal
 import tempfile
 import uuid
 from typing import Any, Callable
@@ -165,12 +177,18 @@ def enqueue_many(resource_ids: list[str], requeued: int | None = None) -> list[R
             tk.enqueue_job(jobs.validate_resource, [row.resource_id, token],
                            title=f"satudata validation {row.resource_id}",
                            queue=tk.config.get("ckanext.satudata.validation.queue"),
-                           rq_kwargs={"timeout": 3600, "job_id": token})
+                           rq_kwargs={"timeout": _job_timeout(), "job_id": token})
         except Exception:  # Redis down: the row stays pending and validation-requeue picks it up
             log.exception("could not queue the validation of %s", row.resource_id)
     for package_id in packages:
         search.rebuild(package_id)
     return [row for row, _token in queued]
+
+
+def _job_timeout() -> int:
+    """RQ's limit for a whole job: the download, the schema's and the reading."""
+    return tk.config.get("ckanext.satudata.validation.timeout") + SCHEMA_TIMEOUT \
+        + tk.config.get("ckanext.satudata.validation.time_limit") + 60
 
 
 class _Unreadable(Exception):
@@ -237,8 +255,9 @@ def _validate(job: dict[str, Any], schema: Any) -> tuple[str, dict | None, dict 
     try:
         with tempfile.TemporaryDirectory(prefix="satudata-validation-") as workdir:
             path = _local_path(job, workdir, max_bytes)
-            report = tabular.validate_file(path, fmt=job["format"], table_schema=_schema(schema, workdir),
-                                           max_unzipped_bytes=max(max_bytes * 4, 64 * 1024 * 1024))
+            report = _limited({"path": path, "fmt": job["format"], "table_schema": _schema(schema, workdir),
+                               "max_unzipped_bytes": max(max_bytes * 4, 64 * 1024 * 1024),
+                               "max_columns": tk.config.get("ckanext.satudata.validation.max_columns")})
         return report["status"], report, None
     except _Unreadable as e:
         return "error", None, e.as_dict()
@@ -247,6 +266,85 @@ def _validate(job: dict[str, Any], schema: Any) -> tuple[str, dict | None, dict 
         detail = f"{type(e).__name__}: {e}"[:500]
         return "error", None, {"code": "unexpected", "params": {"detail": detail},
                                "message": f"An unexpected error stopped the validation: {detail}"}
+
+
+def _address_space() -> int | None:
+    """This process's virtual memory size in bytes (Linux), or None."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+_REPORT_ROOM = 64 * 1024 * 1024  # memory the child may take back to report it ran out
+
+
+def _child(sender, seconds: int, max_memory: int, kwargs: dict[str, Any]) -> None:
+    """The forked child: cap itself, validate, send ``(outcome, value)`` back."""
+    from ckanext.satudata import tabular
+    import frictionless  # noqa: F401 - loaded before the cap, which is for the file
+
+    try:
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)  # not RQ's death penalty, inherited from the horse
+        signal.alarm(seconds + 10)  # ends by itself should its parent be killed
+        resource.setrlimit(resource.RLIMIT_CPU, (seconds + 5, seconds + 10))
+        base = _address_space()
+        if base is not None:  # the hard limit leaves room to report running out
+            resource.setrlimit(resource.RLIMIT_AS, (base + max_memory, base + max_memory + _REPORT_ROOM))
+        outcome = ("memory", None)
+        try:
+            outcome = ("report", tabular.validate_file(**kwargs))
+        except MemoryError:
+            pass
+        if outcome[0] == "memory":  # out of the handler, its frames freed; room to send
+            resource.setrlimit(resource.RLIMIT_AS, resource.getrlimit(resource.RLIMIT_AS)[1:] * 2)
+        sender.send(outcome)
+    except Exception as e:
+        sender.send(("crash", f"{type(e).__name__}: {e}"[:500]))
+    finally:
+        sender.close()
+
+
+def _limited(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``tabular.validate_file(**kwargs)`` in a forked child under the time limit
+    and memory cap; raises _Unreadable ``time_limit`` / ``memory_limit``."""
+    seconds = tk.config.get("ckanext.satudata.validation.time_limit")
+    max_memory = tk.config.get("ckanext.satudata.validation.max_memory")
+    megabytes = round(max_memory / (1024 * 1024))
+    too_slow = _Unreadable("time_limit", f"The validation took longer than its limit of {seconds} seconds.",
+                           seconds=seconds)
+    too_big = _Unreadable("memory_limit", f"The validation needed more memory than its limit of {megabytes} MB.",
+                          megabytes=megabytes)
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    child = multiprocessing.get_context("fork").Process(target=_child, args=(sender, seconds, max_memory, kwargs))
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(seconds):
+            raise too_slow
+        try:
+            outcome, value = receiver.recv()
+        except EOFError:  # it died without a word: its CPU or alarm limit, the OOM killer, a crash
+            child.join(5)
+            if child.exitcode in (-signal.SIGXCPU, -signal.SIGALRM):
+                raise too_slow from None
+            if child.exitcode == -signal.SIGKILL:
+                raise too_big from None
+            raise RuntimeError(f"the validation process ended with exit code {child.exitcode}") from None
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receiver.close()
+    if outcome == "memory":
+        raise too_big
+    if outcome == "crash":
+        raise RuntimeError(value)
+    return value
 
 
 def run(resource_id: str, token: str | None = None) -> dict[str, Any]:

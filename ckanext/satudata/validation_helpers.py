@@ -43,6 +43,8 @@ def _problems() -> dict[str, str]:
         "schema_download": tk._("The Table Schema could not be downloaded from its URL: %(reason)s"),
         "unexpected": tk._("An unexpected error stopped the validation: %(detail)s"),
         "interrupted": tk._(validation.INTERRUPTED),
+        "time_limit": tk._("The validation took longer than its limit of %(seconds)s seconds."),
+        "memory_limit": tk._("The validation needed more memory than its limit of %(megabytes)s MB."),
     }
 
 

@@ -133,7 +133,7 @@ def test_draft_to_published_in_a_browser_as_the_demo_users(live_server, clean_qu
             "name": "posyandu.csv", "mimeType": "text/csv", "buffer": CSV.encode()}])
         page.fill("#field-name", "posyandu.csv")
         _click(page, "button[name=save][value=go-metadata]")
-        jobs.Worker().work(burst=True)  # the CSV's validation, on the real queue
+        jobs.Worker(["default", "satudata_validation"]).work(burst=True)  # the CSV's validation, on its queue
 
         anonymous = browser.new_page()
         assert anonymous.goto(url).status == 404

@@ -25,7 +25,7 @@ def _resource(portal):
     res = helpers.call_action("resource_create", {"user": portal.producer_a["name"]}, package_id=pkg["id"],
                               name="penduduk.csv", format="CSV", url="", upload=upload(CSV, "penduduk.csv"),
                               schema=json.dumps(SCHEMA))
-    jobs.Worker().work(burst=True)
+    jobs.Worker(["default", "satudata_validation"]).work(burst=True)
     return pkg, res
 
 
@@ -59,7 +59,7 @@ def test_only_a_sysadmin_runs_a_validation_inside_the_request(portal, app, role,
     out = app.post("/api/3/action/resource_validation_run", json={"resource_id": res["id"], "async": False},
                    headers={"Authorization": _token(user)}, status=200).json["result"]
     assert (out["status"] == "pending") is queued
-    assert (jobs.get_queue().count == 1) is queued
+    assert (jobs.get_queue("satudata_validation").count == 1) is queued
     if not queued:
         assert out["status"] == "success" and out["finished"]
     context = {"user": user["name"], "model": model}

@@ -35,7 +35,7 @@ def _validated(portal, content, *, name="data.csv", fmt="CSV", schema=SCHEMA, co
         data["upload"] = upload(content, name, content_type)
     res = helpers.call_action("resource_create", {"user": portal.producer_a["name"]}, **data)
     assert helpers.call_action("resource_show", id=res["id"])["validation_status"] == "pending"
-    jobs.Worker().work(burst=True)
+    jobs.Worker(["default", "satudata_validation"]).work(burst=True)
     shown = helpers.call_action("resource_show", id=res["id"])
     row = helpers.call_action("resource_validation_show", resource_id=res["id"])
     assert shown["validation_status"] == row["status"]
@@ -208,7 +208,7 @@ def _with_schema_url(portal, content, schema_url):
                               name="data.csv", format="CSV", url="", upload=upload(content, "data.csv"),
                               schema=schema_url)
     assert res["schema"] == schema_url  # kept as given, as ckanext-validation does
-    jobs.Worker().work(burst=True)
+    jobs.Worker(["default", "satudata_validation"]).work(burst=True)
     return helpers.call_action("resource_validation_show", resource_id=res["id"])
 
 
@@ -245,7 +245,7 @@ def test_a_failure_outside_the_engine_gives_an_error_report_not_a_stuck_row(port
     os.rename(stored, stored + ".real")
     os.symlink(stored + ".real", stored)
     try:
-        jobs.Worker().work(burst=True)
+        jobs.Worker(["default", "satudata_validation"]).work(burst=True)
     finally:
         os.remove(stored)
         os.remove(stored + ".real")

@@ -62,7 +62,7 @@ def files():
 
 
 def _work():
-    jobs.Worker().work(burst=True)
+    jobs.Worker(["default", "satudata_validation"]).work(burst=True)
 
 
 def _status(resource_id):
@@ -70,7 +70,7 @@ def _status(resource_id):
 
 
 def _queued():
-    return jobs.get_queue().count
+    return jobs.get_queue("satudata_validation").count
 
 
 @pytest.mark.ckan_config("ckanext.satudata.validation.allow_private_urls", True)
@@ -200,8 +200,8 @@ def test_a_running_job_overtaken_by_a_new_url_does_not_overwrite_it(portal, file
                               url=files.base + "/bad.csv", schema=json.dumps(SCHEMA))
     job_a = _row(res["id"]).job_id
     log = open(tmp_path / "worker.log", "w")
-    worker = subprocess.Popen([CKAN, "-c", worker_ini, "jobs", "worker", "--burst"], cwd=ROOT,
-                              stdout=log, stderr=log, start_new_session=True)
+    worker = subprocess.Popen([CKAN, "-c", worker_ini, "jobs", "worker", "--burst", "default", "satudata_validation"],
+                              cwd=ROOT, stdout=log, stderr=log, start_new_session=True)
     try:
         assert held["/bad.csv"][0].wait(120), (tmp_path / "worker.log").read_text()[-3000:]
         assert _row(res["id"]).status == "running"

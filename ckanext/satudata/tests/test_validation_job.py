@@ -20,7 +20,7 @@ SCHEMA = {"fields": [
 
 def _work():
     """A real CKAN worker (RQ) drains the queue, then stops."""
-    jobs.Worker().work(burst=True)
+    jobs.Worker(["default", "satudata_validation"]).work(burst=True)
 
 
 def _csv_resource(portal, pkg, content, schema=SCHEMA, name="data.csv"):
@@ -116,7 +116,7 @@ def test_validation_actions_permissions(portal):
     row = helpers.call_action("resource_validation_run", {"user": portal.sysadmin["name"], "ignore_auth": False},
                               resource_id=res["id"], **{"async": "false"})
     assert row["status"] == "success" and row["finished"]
-    assert jobs.get_queue().count == 0
+    assert jobs.get_queue("satudata_validation").count == 0
 
 
 SCHEMA_RULES = {
@@ -142,7 +142,7 @@ def test_schema_rules_each_give_their_error_in_one_worker_run(portal):
     }
     ids = {name: _csv_resource(portal, pkg, content, SCHEMA_RULES, name=f"{name}.csv")["id"]
            for name, (content, _expected) in cases.items()}
-    assert jobs.get_queue().count == len(cases)
+    assert jobs.get_queue("satudata_validation").count == len(cases)
     _work()
     for name, (_content, expected) in cases.items():
         row = helpers.call_action("resource_validation_show", resource_id=ids[name])
@@ -167,6 +167,6 @@ def test_validation_fields_are_read_only_through_package_and_resource_patch(port
     helpers.call_action("package_patch", user, id=pkg["id"], resources=resources)
     shown = helpers.call_action("resource_show", id=res["id"])
     assert (shown["validation_status"], shown["validation_timestamp"]) == ("failure", stamp)
-    assert jobs.get_queue().count == 0
+    assert jobs.get_queue("satudata_validation").count == 0
     with pytest.raises(tk.ValidationError):
         helpers.call_action("satudata_dataset_submit", user, id=pkg["id"])

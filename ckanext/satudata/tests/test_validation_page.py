@@ -29,7 +29,7 @@ def _validated_resource(portal, content, name="ds"):
     res = helpers.call_action("resource_create", {"user": portal.producer_a["name"]}, package_id=pkg["id"],
                               name="penduduk.csv", format="CSV", upload=upload(content, "penduduk.csv"), url="",
                               schema=json.dumps(SCHEMA))
-    jobs.Worker().work(burst=True)
+    jobs.Worker(["default", "satudata_validation"]).work(burst=True)
     return pkg, res
 
 
@@ -120,7 +120,7 @@ def test_a_url_that_404s_is_explained_in_indonesian_and_english(portal, app, mis
     pkg = portal.dataset(name="ds", resource=False)
     res = helpers.call_action("resource_create", {"user": portal.producer_a["name"]}, package_id=pkg["id"],
                               name="hilang.csv", format="CSV", url=missing_url)
-    jobs.Worker().work(burst=True)
+    jobs.Worker(["default", "satudata_validation"]).work(burst=True)
     indonesian, english = _pages(app, portal, res)
     assert re.search(r'data-status="error">\s*Galat', indonesian)
     assert _problem(indonesian) == "Berkas tidak dapat diunduh: server menjawab HTTP 404."

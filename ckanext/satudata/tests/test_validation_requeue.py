@@ -96,8 +96,8 @@ def test_killed_worker_is_requeued_and_a_fresh_worker_validates(portal, csv_serv
     assert "0 requeued" in _ckan(worker_ini, "satudata", "validation-requeue", "--older-than", "0")  # still queued
 
     log = open(tmp_path / "worker.log", "w")
-    worker = subprocess.Popen([CKAN, "-c", worker_ini, "jobs", "worker"], cwd=ROOT, stdout=log, stderr=log,
-                              start_new_session=True)
+    worker = subprocess.Popen([CKAN, "-c", worker_ini, "jobs", "worker", "default", "satudata_validation"], cwd=ROOT,
+                              stdout=log, stderr=log, start_new_session=True)
     try:
         assert csv_server.handler.first_request.wait(120), (tmp_path / "worker.log").read_text()[-3000:]
         assert _row(res["id"]).status == "running"
@@ -116,7 +116,7 @@ def test_killed_worker_is_requeued_and_a_fresh_worker_validates(portal, csv_serv
     assert row.status == "pending" and row.job_id != first_job and row.error == {"requeued": 1}
     assert helpers.call_action("resource_show", id=res["id"])["validation_status"] == "pending"
 
-    _ckan(worker_ini, "jobs", "worker", "--burst")
+    _ckan(worker_ini, "jobs", "worker", "--burst", "default", "satudata_validation")
     row = _row(res["id"])
     assert row.status == "success", row.report
     assert row.report["row_count"] == 2 and row.error is None

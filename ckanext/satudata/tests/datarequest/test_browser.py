@@ -126,7 +126,7 @@ def test_a_request_walks_the_pages_in_a_browser(live_server):  # noqa: F811
         # steps 8-10 through the API: metadata, validation, submit, verify, publish
         pkg = _call("package_show", "produsen-disdukcapil", id="penduduk-kecamatan-permintaan")
         assert pkg["sdi_request_id"] == request_id and pkg["state"] == "active"
-        jobs.Worker().work(burst=True)  # the CSV's validation
+        jobs.Worker(["default", "satudata_validation"]).work(burst=True)  # the CSV's validation
         metadata = complete_metadata(owner_org="disdukcapil")
         metadata.pop("title")
         _call("package_patch", "produsen-disdukcapil", id=pkg["id"], **metadata)

@@ -137,11 +137,11 @@ def test_linked_resources_are_checked_against_the_request_schema(portal, request
     res = helpers.call_action("resource_create", {"user": portal.producer_a["name"]}, package_id=pkg["id"],
                               name="data.csv", format="CSV", url="",
                               upload=upload("kecamatan,jumlah\nJatinangor,banyak\n", "data.csv"))
-    jobs.Worker().work(burst=True)
+    jobs.Worker(["default", "satudata_validation"]).work(burst=True)
     model.Session.remove()
     assert helpers.call_action("resource_validation_show", resource_id=res["id"])["status"] == "success"
     call("satudata_request_link_dataset", portal.producer_a, id=req["id"], dataset_id=pkg["id"])
-    jobs.Worker().work(burst=True)
+    jobs.Worker(["default", "satudata_validation"]).work(burst=True)
     model.Session.remove()
     report = helpers.call_action("resource_validation_show", resource_id=res["id"])
     assert report["status"] == "failure"

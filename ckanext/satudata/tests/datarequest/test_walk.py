@@ -43,7 +43,7 @@ def _call(action, user, **data):
 
 
 def _drain():
-    jobs.Worker().work(burst=True)
+    jobs.Worker(["default", "satudata_validation"]).work(burst=True)
 
 
 def _mail(inbox):
