@@ -127,6 +127,7 @@ class _Client:
 
     def __init__(self, app, kip, who: str):
         self.app = app
+        self.who = who
         self.headers = {} if who == "anonymous" else {"Authorization": kip.portal.tokens[who]}
 
     def raw(self, action: str, post: bool = False, **params):
@@ -150,7 +151,7 @@ class _Client:
 
 
 @pytest.fixture(params=OUTSIDERS)
-def outsider(request, kip, app):
+def outsider(request, kip, app) -> _Client:
     return _Client(app, kip, request.param)
 
 
@@ -312,6 +313,9 @@ def test_activity_streams_name_no_hidden_dataset(kip, outsider):
         objects = {a["object_id"] for a in outsider(action, limit=100, **params)}
         assert not objects & kip.hidden_ids, action
         assert kip.public["id"] in objects or action == "group_activity_list", action
+    if outsider.who != "anonymous":  # (anonymous visitors see no user details)
+        objects = {a["object_id"] for a in outsider("user_activity_list", id="producer-a", limit=100)}
+        assert not objects & kip.hidden_ids
 
 
 def test_user_doors_count_only_readable_datasets(kip, app):
@@ -348,7 +352,7 @@ def test_readers_still_see_what_outsiders_do_not(kip, app):
 
 # ------------------------------------------------------------------ leak 8
 
-def _answers(client: _Client, pkg_ref: str, res_ref: str, secret_id: str, logged_in: bool) -> dict:
+def _answers(client: _Client, pkg_ref: str, res_ref: str, secret_id: str) -> dict:
     """Each door's answer for a dataset named ``pkg_ref`` and a resource
     ``res_ref``: (status, JSON body) for the API, (status, whether the page
     holds ``secret_id`` other than where the address names it) for pages."""
@@ -372,13 +376,12 @@ def _answers(client: _Client, pkg_ref: str, res_ref: str, secret_id: str, logged
         "dataset_follower_count": api("dataset_follower_count", id=pkg_ref),
         "am_following_dataset": api("am_following_dataset", id=pkg_ref),
         "package_collaborator_list": api("package_collaborator_list", id=pkg_ref),
+        "follow_dataset": api("follow_dataset", post=True, id=pkg_ref),
         "page": page(f"/dataset/{pkg_ref}"),
         "resource page": page(f"/dataset/{pkg_ref}/resource/{res_ref}"),
         "download": page(f"/dataset/{pkg_ref}/resource/{res_ref}/download/berkas.csv"),
         "activity page": page(f"/dataset/activity/{pkg_ref}"),
     }
-    if logged_in:
-        doors["follow_dataset"] = api("follow_dataset", post=True, id=pkg_ref)
     return doors
 
 
@@ -392,8 +395,8 @@ def test_a_hidden_dataset_answers_as_one_that_does_not_exist(kip, app, who, stat
     res_id = pkg["resources"][0]["id"]
     for by in ("name", "id"):
         unknown_ref = "tidak-ada-dataset-ini" if by == "name" else str(uuid.uuid4())
-        hidden = _answers(client, pkg[by], res_id, pkg["id"], who != "anonymous")
-        unknown = _answers(client, unknown_ref, str(uuid.uuid4()), pkg["id"], who != "anonymous")
+        hidden = _answers(client, pkg[by], res_id, pkg["id"])
+        unknown = _answers(client, unknown_ref, str(uuid.uuid4()), pkg["id"])
         assert hidden == unknown, by
         assert hidden["package_show"] == (404, hidden["package_show"][1]), by
         assert hidden["package_show"][1]["error"]["message"].endswith("Dataset tidak ditemukan")
