@@ -34,6 +34,7 @@ from ckan.lib import mailer
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 
+from ckanext.satudata.jobs import one_line
 from ckanext.satudata.model import NoticeLog, utcnow
 
 __all__ = ["KINDS", "queue", "run", "mail_each", "requeue", "NoticeError"]
@@ -124,7 +125,7 @@ def mail_each(kind: str, event_id: str, users: Iterable[model.User], subject: st
             _drop(f"sending:{prefix}{user_id}")  # told already (checked after the claim: no race)
             continue
         try:
-            mailer.mail_recipient(display_name, address, subject, body)
+            mailer.mail_recipient(one_line(display_name), address, one_line(subject), body)
         except Exception:  # SMTP down or the address refused: the others still get theirs
             log.exception("%s notice of event %s to %s failed", kind, event_id, name)
             _drop(f"sending:{prefix}{user_id}")

@@ -149,6 +149,28 @@ def test_a_title_with_line_breaks_gives_a_one_line_subject_and_the_ppid_is_told(
     assert not any("penyusup@example.org" in to for m in inbox.messages for to in m["to"])
 
 
+def test_a_recipient_name_with_line_breaks_is_still_told_on_one_line(shared_portal, app, inbox):
+    """A PPID whose full name holds CR/LF: CKAN's mailer refuses such a header
+    value, so the name goes on one line and the PPID is told, once."""
+    p = shared_portal
+    user = model.User.get(p.ppid_a["id"])
+    user.fullname = "PPID Dinas\r\nBcc: penyusup@example.org"
+    model.repo.commit()
+    try:
+        pkg = p.dataset(name=_name("kip-notice-crlf-name"))
+        failed = jobs.get_queue().failed_job_registry.count
+        _api(app, p.tokens["producer_a"], "satudata_dataset_submit", id=pkg["id"])
+        _notices()
+        assert jobs.get_queue().failed_job_registry.count == failed
+        told = [m for m in _mail_to(inbox, p.ppid_a["email"]) if pkg["title"] in m["subject"]]
+        assert len(told) == 1
+        assert not any("penyusup@example.org" in to for m in inbox.messages for to in m["to"])
+    finally:
+        user = model.User.get(p.ppid_a["id"])
+        user.fullname = None
+        model.repo.commit()
+
+
 # ------------------------------------------------ operations: validation does not hold the notices
 
 def _wide_csv(columns: int = 100_000) -> bytes:
