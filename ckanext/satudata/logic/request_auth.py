@@ -13,8 +13,8 @@ from ckan.types import AuthResult, Context, DataDict
 
 from ckanext.satudata import permissions, roles
 from ckanext.satudata.datarequest import access
-from ckanext.satudata.logic.request_schema import has_control_characters
-from ckanext.satudata.model import DataRequest
+from ckanext.satudata.logic.validators import _safe_ref, satudata_boolean
+from ckanext.satudata.model import DataRequest, RequestFollower
 
 __all__ = [
     "satudata_request_create", "satudata_request_show", "satudata_request_list", "satudata_request_update",
@@ -33,14 +33,9 @@ def _deny(msg: str) -> AuthResult:
     return {"success": False, "msg": msg}
 
 
-def _usable_id(value) -> bool:
-    """Ids the database can be asked about (text without control characters)."""
-    return isinstance(value, str) and bool(value) and not has_control_characters(value)
-
-
 def _request(data_dict: DataDict) -> DataRequest:
     ref = (data_dict or {}).get("id")
-    req = DataRequest.get(ref) if _usable_id(ref) else None
+    req = DataRequest.get(ref) if _safe_ref(ref) else None
     if req is None:
         raise tk.ObjectNotFound(tk._("Data request not found"))
     return req
@@ -107,12 +102,10 @@ def satudata_request_ask_recommendation(context: Context, data_dict: DataDict) -
 
 
 def not_needed(data_dict: DataDict) -> bool:
-    """``not_needed`` read exactly as the action's schema reads it."""
-    value = (data_dict or {}).get("not_needed")
-    if value in (None, "", tk.missing):
-        return False
+    """``not_needed`` read exactly as the action's schema reads it (a value
+    it refuses counts as false here; the schema then says what is wrong)."""
     try:
-        return bool(tk.get_validator("boolean_validator")(value, {}))
+        return satudata_boolean((data_dict or {}).get("not_needed"))
     except tk.Invalid:
         return False
 
@@ -142,7 +135,7 @@ def _dataset_link_auth(context: Context, data_dict: DataDict) -> AuthResult:
     if permissions.is_walidata(user):
         return _OK
     dataset_id = (data_dict or {}).get("dataset_id")
-    pkg = model.Package.get(dataset_id) if _usable_id(dataset_id) else None
+    pkg = model.Package.get(dataset_id) if _safe_ref(dataset_id) else None
     if pkg is None:
         raise tk.ObjectNotFound(tk._("Dataset not found"))
     obj = access.user_of(user)
@@ -199,6 +192,14 @@ def satudata_request_follow(context: Context, data_dict: DataDict) -> AuthResult
 
 
 def satudata_request_unfollow(context: Context, data_dict: DataDict) -> AuthResult:
-    if access.user_of(context.get("user")) is None:
+    """Whoever sees the request, or follows it (one who lost sight of it may
+    still stop following). To anyone else a hidden request is not found, as
+    an unknown one is: no existence oracle."""
+    user = access.user_of(context.get("user"))
+    if user is None:
         return _deny(tk._("Log in first"))
-    return _OK
+    req = _request(data_dict)
+    if access.can_see(user, req) or access.can_see_public(req) \
+            or model.Session.get(RequestFollower, (req.id, user.id)) is not None:
+        return _OK
+    raise tk.ObjectNotFound(tk._("Data request not found"))

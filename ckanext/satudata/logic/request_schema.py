@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import unicodedata
 from typing import Any
 
 import ckan.model as model
@@ -12,7 +11,9 @@ import ckan.plugins.toolkit as tk
 from ckan.logic.schema import validator_args
 
 from ckanext.satudata.datarequest import steps
-from ckanext.satudata.logic.validators import _as_list, _empty, _term_checker, _term_list_checker
+from ckanext.satudata.logic.validators import (
+    _as_list, _empty, _term_checker, _term_list_checker, _text_problem, satudata_boolean, satudata_unicode_safe,
+    satudata_unicode_safe_multiline)
 
 Invalid = tk.Invalid
 
@@ -22,40 +23,11 @@ _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _TITLE_MAX, _TEXT_MAX = 200, 10000
 
 
-def has_control_characters(value: Any, multiline: bool = False) -> bool:
-    """True when text holds a control character (NUL included); ``multiline``
-    text may hold tabs and line breaks."""
-    if not isinstance(value, str):
-        return False
-    allowed = "\t\n\r" if multiline else ""
-    return any(unicodedata.category(c) == "Cc" and c not in allowed for c in value)
-
-
-def _no_control(multiline: bool):
-    """Refuse control characters, and stop there (the validators after it may
-    query the database); line breaks in ``multiline`` text become ``\\n``."""
-    def validator(key, data, errors, context):
-        value = data.get(key)
-        if has_control_characters(value, multiline):
-            errors[key].append(tk._("Control characters are not allowed"))
-            raise tk.StopOnError
-        if multiline and isinstance(value, str):
-            data[key] = value.replace("\r\n", "\n").replace("\r", "\n")
-    return validator
-
-
-request_line = _no_control(False)  # titles, ids, names, search words
-request_long_text = _no_control(True)  # descriptions, notes, reasons, comments
-
-
-def _json_has_control_characters(value: Any) -> bool:
-    if isinstance(value, str):
-        return has_control_characters(value, multiline=True)
-    if isinstance(value, dict):
-        return any(_json_has_control_characters(k) or _json_has_control_characters(v) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return any(_json_has_control_characters(v) for v in value)
-    return False
+# Ids, names, titles and search words; descriptions, notes, reasons and
+# comments (line breaks kept). Both refuse other types, control characters and
+# lone surrogates, and stop there (the validators after them may query the database).
+request_line = satudata_unicode_safe
+request_long_text = satudata_unicode_safe_multiline
 
 
 def _check_text_size(text: str) -> None:
@@ -66,15 +38,19 @@ def _check_text_size(text: str) -> None:
 
 
 def _check_json_size(value: Any) -> None:
+    """Text jsonb can hold (no NUL, no lone surrogate), finite numbers, within the size limit."""
+    problem = _text_problem(value, multiline=True)
+    if problem:
+        raise Invalid(problem)
     limit = tk.config.get("ckanext.satudata.request_format_max_bytes")
     try:  # PostgreSQL's jsonb has no NaN or Infinity
         size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8"))
     except ValueError:
         raise Invalid(tk._("Numbers must be finite (no NaN or Infinity)"))
+    except TypeError:  # keys that are not text (a direct call)
+        raise Invalid(tk._("Not valid JSON"))
     if size > limit:
         raise Invalid(tk._("At most %(limit)s bytes of JSON") % {"limit": limit})
-    if _json_has_control_characters(value):
-        raise Invalid(tk._("Control characters are not allowed"))
 
 
 def _max_length(limit: int):
@@ -112,9 +88,10 @@ def request_text_list(value):
 
 
 def request_date(value):
-    """An ISO date (YYYY-MM-DD) or an ISO datetime (its date); nothing else."""
+    """An ISO date (YYYY-MM-DD) or an ISO datetime (its date); nothing else.
+    Empty ("" or []) is no date."""
     if _empty(value):
-        return value
+        return None
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -142,9 +119,7 @@ def request_organizations(value):
     if _empty(value):
         raise Invalid(tk._("Choose at least one agency"))
     ids, unknown = [], []
-    for ref in _as_list(value):
-        if has_control_characters(ref):
-            raise Invalid(tk._("Control characters are not allowed"))
+    for ref in _as_list(value):  # text the database can be asked about (or Invalid)
         group = model.Group.get(ref)
         if group is None or not group.is_organization or group.state != "active":
             unknown.append(ref)
@@ -229,8 +204,9 @@ def request_pembina(value):
         return value
     from ckanext.satudata import roles
 
-    if has_control_characters(value):
-        raise Invalid(tk._("Control characters are not allowed"))
+    problem = _text_problem(value) if isinstance(value, str) else tk._("Must be a string")
+    if problem:
+        raise Invalid(problem)
     user = roles.user_object(value)
     if user is None or user.state != "active":
         raise Invalid(tk._("Unknown user: %(name)s") % {"name": value})
@@ -240,6 +216,9 @@ def request_pembina(value):
 
 
 def _statuses(value):
+    problem = _text_problem(value)
+    if problem:
+        raise Invalid(problem)
     items = _as_list(value) if not isinstance(value, str) else [v.strip() for v in value.split(",") if v.strip()]
     unknown = [v for v in items if v not in steps.STATUSES]
     if unknown:
@@ -248,111 +227,110 @@ def _statuses(value):
     return items
 
 
-def _request_fields(not_empty, ignore_missing, unicode_safe, strip_value, boolean_validator):
+def _request_fields(not_empty, ignore_missing, strip_value):
     """The request's own fields. A past ``needed_by`` is refused on create; on
     update the action refuses it only when it changes. Required text is
     checked again after stripping, so blanks are refused."""
     return {
-        "title": [not_empty, unicode_safe, request_line, strip_value, not_empty, _max_length(_TITLE_MAX)],
-        "description": [not_empty, unicode_safe, request_long_text, strip_value, not_empty, _max_length(_TEXT_MAX)],
-        "purpose": [not_empty, unicode_safe, request_long_text, strip_value, not_empty, _max_length(_TEXT_MAX)],
+        "title": [not_empty, request_line, strip_value, not_empty, _max_length(_TITLE_MAX)],
+        "description": [not_empty, request_long_text, strip_value, not_empty, _max_length(_TEXT_MAX)],
+        "purpose": [not_empty, request_long_text, strip_value, not_empty, _max_length(_TEXT_MAX)],
         "needed_by": [ignore_missing, request_date],
         "indicators": [ignore_missing, request_text_list, request_long_text, _max_length(_TEXT_MAX)],
-        "area_level": [ignore_missing, unicode_safe, request_line, _term_checker("presentation_level")],
+        "area_level": [ignore_missing, request_line, _term_checker("presentation_level")],
         "years": [ignore_missing, request_years],
-        "is_public": [ignore_missing, boolean_validator],
+        "is_public": [ignore_missing, satudata_boolean],
     }
 
 
-def _id(not_empty, unicode_safe):
-    return [not_empty, unicode_safe, request_line]
+def _id(not_empty):
+    return [not_empty, request_line]
 
 
-def _note(ignore_missing, unicode_safe):
-    return [ignore_missing, unicode_safe, request_long_text, _max_length(_TEXT_MAX)]
+def _note(ignore_missing):
+    return [ignore_missing, request_long_text, _max_length(_TEXT_MAX)]
 
 
 @validator_args
-def satudata_request_create(not_empty, ignore_missing, unicode_safe, strip_value, boolean_validator):
-    schema = _request_fields(not_empty, ignore_missing, unicode_safe, strip_value, boolean_validator)
+def satudata_request_create(not_empty, ignore_missing, strip_value):
+    schema = _request_fields(not_empty, ignore_missing, strip_value)
     schema["needed_by"] = [ignore_missing, request_future_date]
     return schema
 
 
 @validator_args
-def satudata_request_update(not_empty, ignore_missing, unicode_safe, strip_value, boolean_validator):
-    schema = _request_fields(not_empty, ignore_missing, unicode_safe, strip_value, boolean_validator)
-    schema["id"] = _id(not_empty, unicode_safe)
+def satudata_request_update(not_empty, ignore_missing, strip_value):
+    schema = _request_fields(not_empty, ignore_missing, strip_value)
+    schema["id"] = _id(not_empty)
     return schema
 
 
 @validator_args
-def satudata_request_id(not_empty, unicode_safe):
-    return {"id": _id(not_empty, unicode_safe)}
+def satudata_request_id(not_empty):
+    return {"id": _id(not_empty)}
 
 
 @validator_args
-def satudata_request_note(not_empty, ignore_missing, unicode_safe):
-    return {"id": _id(not_empty, unicode_safe), "note": _note(ignore_missing, unicode_safe)}
+def satudata_request_note(not_empty, ignore_missing):
+    return {"id": _id(not_empty), "note": _note(ignore_missing)}
 
 
 @validator_args
-def satudata_request_reason(not_empty, unicode_safe, strip_value):
-    return {"id": _id(not_empty, unicode_safe),
-            "reason": [not_empty, unicode_safe, request_long_text, strip_value, not_empty, _max_length(_TEXT_MAX)]}
+def satudata_request_reason(not_empty, strip_value):
+    return {"id": _id(not_empty),
+            "reason": [not_empty, request_long_text, strip_value, not_empty, _max_length(_TEXT_MAX)]}
 
 
 @validator_args
-def satudata_request_dispose(not_empty, ignore_missing, unicode_safe):
-    return {"id": _id(not_empty, unicode_safe), "organizations": [request_organizations],
-            "note": _note(ignore_missing, unicode_safe)}
+def satudata_request_dispose(not_empty, ignore_missing):
+    return {"id": _id(not_empty), "organizations": [request_organizations], "note": _note(ignore_missing)}
 
 
 @validator_args
-def satudata_request_ask_recommendation(not_empty, ignore_missing, unicode_safe):
-    return {"id": _id(not_empty, unicode_safe), "pembina": [ignore_missing, unicode_safe, request_pembina],
-            "note": _note(ignore_missing, unicode_safe)}
+def satudata_request_ask_recommendation(not_empty, ignore_missing):
+    return {"id": _id(not_empty), "pembina": [ignore_missing, request_line, request_pembina],
+            "note": _note(ignore_missing)}
 
 
 @validator_args
-def satudata_request_recommend(not_empty, ignore_missing, unicode_safe, strip_value, boolean_validator):
-    return {"id": _id(not_empty, unicode_safe),
-            "not_needed": [ignore_missing, boolean_validator],
-            "number": [ignore_missing, unicode_safe, request_line, strip_value, _max_length(_TITLE_MAX)],
+def satudata_request_recommend(not_empty, ignore_missing, strip_value):
+    return {"id": _id(not_empty),
+            "not_needed": [ignore_missing, satudata_boolean],
+            "number": [ignore_missing, request_line, strip_value, _max_length(_TITLE_MAX)],
             "date": [ignore_missing, request_date],
-            "text": [ignore_missing, unicode_safe, request_long_text, strip_value, _max_length(_TEXT_MAX)],
-            "reason": [ignore_missing, unicode_safe, request_long_text, strip_value, _max_length(_TEXT_MAX)]}
+            "text": [ignore_missing, request_long_text, strip_value, _max_length(_TEXT_MAX)],
+            "reason": [ignore_missing, request_long_text, strip_value, _max_length(_TEXT_MAX)]}
 
 
 @validator_args
-def satudata_request_set_format(not_empty, unicode_safe):
-    return {"id": _id(not_empty, unicode_safe), "table_schema": [request_table_schema],
+def satudata_request_set_format(not_empty):
+    return {"id": _id(not_empty), "table_schema": [request_table_schema],
             "metadata_template": [request_metadata_template]}
 
 
 @validator_args
-def satudata_request_link_dataset(not_empty, unicode_safe):
-    return {"id": _id(not_empty, unicode_safe), "dataset_id": _id(not_empty, unicode_safe)}
+def satudata_request_link_dataset(not_empty):
+    return {"id": _id(not_empty), "dataset_id": _id(not_empty)}
 
 
 @validator_args
-def satudata_request_comment_create(not_empty, unicode_safe, strip_value):
-    return {"id": _id(not_empty, unicode_safe),
-            "comment": [not_empty, unicode_safe, request_long_text, strip_value, not_empty, _max_length(_TEXT_MAX)]}
+def satudata_request_comment_create(not_empty, strip_value):
+    return {"id": _id(not_empty),
+            "comment": [not_empty, request_long_text, strip_value, not_empty, _max_length(_TEXT_MAX)]}
 
 
 @validator_args
-def satudata_request_list(ignore_missing, unicode_safe, boolean_validator, convert_user_name_or_id_to_id):
+def satudata_request_list(ignore_missing, convert_user_name_or_id_to_id):
     """``limit=`` and ``offset=`` (empty, as a bare query string gives them) mean the defaults."""
     return {
         "status": [ignore_missing, _statuses],
-        "agency": [ignore_missing, unicode_safe, request_line],
-        "requester": [ignore_missing, unicode_safe, request_line, convert_user_name_or_id_to_id],
-        "overdue": [ignore_missing, boolean_validator],
-        "q": [ignore_missing, unicode_safe, request_line, _max_length(_TITLE_MAX)],
+        "agency": [ignore_missing, request_line],
+        "requester": [ignore_missing, request_line, convert_user_name_or_id_to_id],
+        "overdue": [ignore_missing, satudata_boolean],
+        "q": [ignore_missing, request_line, _max_length(_TITLE_MAX)],
         "limit": [_ignore_blank, _whole_number(1000)],
         "offset": [_ignore_blank, _whole_number(2 ** 31 - 1)],
-        "sort": [ignore_missing, unicode_safe, tk.get_validator("one_of")(["created", "due", "modified"])],
+        "sort": [ignore_missing, request_line, tk.get_validator("one_of")(["created", "due", "modified"])],
     }
 
 

@@ -5,7 +5,8 @@ import ckan.plugins.toolkit as tk
 from ckan.logic.schema import validator_args
 
 from ckanext.satudata import roles
-from ckanext.satudata.logic.validators import _term_checker, _term_list_checker
+from ckanext.satudata.logic.validators import (
+    _term_checker, _term_list_checker, satudata_unicode_safe, satudata_unicode_safe_multiline)
 
 
 def validate(data_dict, schema_fn, context):
@@ -21,57 +22,55 @@ def _one_of(values):
 
 
 @validator_args
-def satudata_role_grant(not_empty, ignore_missing, unicode_safe, convert_user_name_or_id_to_id,
-                        convert_group_name_or_id_to_id):
+def satudata_role_grant(not_empty, ignore_missing, convert_user_name_or_id_to_id, convert_group_name_or_id_to_id):
     return {
-        "user": [not_empty, unicode_safe, convert_user_name_or_id_to_id],
-        "role": [not_empty, unicode_safe, _one_of(roles.ROLES)],
-        "organization": [ignore_missing, unicode_safe, convert_group_name_or_id_to_id],
-        "institution": [ignore_missing, unicode_safe],
+        "user": [not_empty, satudata_unicode_safe, convert_user_name_or_id_to_id],
+        "role": [not_empty, satudata_unicode_safe, _one_of(roles.ROLES)],
+        "organization": [ignore_missing, satudata_unicode_safe, convert_group_name_or_id_to_id],
+        "institution": [ignore_missing, satudata_unicode_safe],
     }
 
 
 @validator_args
-def satudata_role_revoke(not_empty, ignore_missing, unicode_safe, convert_user_name_or_id_to_id,
-                         convert_group_name_or_id_to_id):
+def satudata_role_revoke(not_empty, ignore_missing, convert_user_name_or_id_to_id, convert_group_name_or_id_to_id):
     return {
-        "user": [not_empty, unicode_safe, convert_user_name_or_id_to_id],
-        "role": [not_empty, unicode_safe, _one_of(roles.ROLES)],
-        "organization": [ignore_missing, unicode_safe, convert_group_name_or_id_to_id],
+        "user": [not_empty, satudata_unicode_safe, convert_user_name_or_id_to_id],
+        "role": [not_empty, satudata_unicode_safe, _one_of(roles.ROLES)],
+        "organization": [ignore_missing, satudata_unicode_safe, convert_group_name_or_id_to_id],
     }
 
 
 @validator_args
-def satudata_role_list(ignore_missing, unicode_safe, convert_user_name_or_id_to_id,
-                       convert_group_name_or_id_to_id):
+def satudata_role_list(ignore_missing, convert_user_name_or_id_to_id, convert_group_name_or_id_to_id):
     return {
-        "user": [ignore_missing, unicode_safe, convert_user_name_or_id_to_id],
-        "role": [ignore_missing, unicode_safe, _one_of(roles.ROLES)],
-        "organization": [ignore_missing, unicode_safe, convert_group_name_or_id_to_id],
+        "user": [ignore_missing, satudata_unicode_safe, convert_user_name_or_id_to_id],
+        "role": [ignore_missing, satudata_unicode_safe, _one_of(roles.ROLES)],
+        "organization": [ignore_missing, satudata_unicode_safe, convert_group_name_or_id_to_id],
     }
 
 
 @validator_args
-def satudata_dataset_id(not_empty, unicode_safe):
-    return {"id": [not_empty, unicode_safe]}
+def satudata_dataset_id(not_empty):
+    return {"id": [not_empty, satudata_unicode_safe]}
 
 
 @validator_args
-def satudata_dataset_note(not_empty, ignore_missing, unicode_safe):
-    return {"id": [not_empty, unicode_safe], "note": [ignore_missing, unicode_safe]}
+def satudata_dataset_note(not_empty, ignore_missing):
+    return {"id": [not_empty, satudata_unicode_safe], "note": [ignore_missing, satudata_unicode_safe_multiline]}
 
 
 @validator_args
-def satudata_dataset_reason(not_empty, unicode_safe, strip_value):
-    return {"id": [not_empty, unicode_safe], "reason": [not_empty, unicode_safe, strip_value, not_empty]}
+def satudata_dataset_reason(not_empty, strip_value):
+    return {"id": [not_empty, satudata_unicode_safe],
+            "reason": [not_empty, satudata_unicode_safe_multiline, strip_value, not_empty]}
 
 
 @validator_args
-def satudata_dataset_verify(not_empty, ignore_missing, unicode_safe):
+def satudata_dataset_verify(not_empty, ignore_missing):
     return {
-        "id": [not_empty, unicode_safe],
-        "note": [ignore_missing, unicode_safe],
-        "sdi_classification": [ignore_missing, unicode_safe, _term_checker("classification")],
+        "id": [not_empty, satudata_unicode_safe],
+        "note": [ignore_missing, satudata_unicode_safe_multiline],
+        "sdi_classification": [ignore_missing, satudata_unicode_safe, _term_checker("classification")],
         "sdi_exemption_basis": [ignore_missing, _term_list_checker("exemption_basis")],
-        "sdi_consequence_test": [ignore_missing, unicode_safe],
+        "sdi_consequence_test": [ignore_missing, satudata_unicode_safe_multiline],
     }

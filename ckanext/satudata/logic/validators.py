@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from typing import Any
 
 import ckan.plugins.toolkit as tk
@@ -28,6 +29,86 @@ _MIN_YEAR, _MAX_YEAR = 1900, 2100
 
 def _empty(value: Any) -> bool:
     return value is missing or value is None or value == "" or value == []
+
+
+# ------------------------------------------------------------ safe text
+
+_TRUE = ("true", "yes", "t", "y", "1")
+_FALSE = ("false", "no", "f", "n", "0")
+
+
+def _text_problem(value: Any, multiline: bool = False) -> str | None:
+    """Why ``value`` cannot be stored in or looked up from PostgreSQL, or
+    None: a control character (NUL included; tabs and line breaks are allowed
+    in ``multiline`` text) or a lone surrogate. Lists and dicts are checked
+    item by item (keys too); other types pass (the schema checks them)."""
+    if isinstance(value, str):
+        allowed = "\t\n\r" if multiline else ""
+        for char in value:
+            category = unicodedata.category(char)
+            if category == "Cc" and char not in allowed:
+                return tk._("Control characters are not allowed")
+            if category == "Cs":
+                return tk._("Text must be valid Unicode (no lone surrogates)")
+        return None
+    if isinstance(value, dict):
+        items = [item for pair in value.items() for item in pair]
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        return None
+    return next(filter(None, (_text_problem(item, multiline=True) for item in items)), None)
+
+
+def _safe_ref(value: Any) -> bool:
+    """An id or name the database can be asked about."""
+    return isinstance(value, str) and bool(value) and _text_problem(value) is None
+
+
+def _check_text(key, data, errors, multiline: bool) -> None:
+    value = data.get(key)
+    if value is missing or value is None:
+        return
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        errors[key].append(tk._("Must be a string"))
+        raise tk.StopOnError
+    problem = _text_problem(value, multiline)
+    if problem:
+        errors[key].append(problem)
+        raise tk.StopOnError
+    data[key] = value.replace("\r\n", "\n").replace("\r", "\n") if multiline else value
+
+
+def satudata_unicode_safe(key, data, errors, context):
+    """Text of one line (ids, names, titles, codes, search words), where
+    core's ``unicode_safe`` would go: numbers become text; other types,
+    control characters (NUL included) and lone surrogates are field errors,
+    and the validators after it do not run (they may query the database)."""
+    _check_text(key, data, errors, multiline=False)
+
+
+def satudata_unicode_safe_multiline(key, data, errors, context):
+    """``satudata_unicode_safe`` for text of several lines (descriptions,
+    notes, reasons): tabs and line breaks are kept; CR LF and CR become LF."""
+    _check_text(key, data, errors, multiline=True)
+
+
+def satudata_boolean(value: Any) -> bool:
+    """true or false, strictly: a bool, 0 or 1, a word core's
+    ``boolean_validator`` reads as true (true, yes, t, y, 1) or its opposite
+    (false, no, f, n, 0); empty is false. Anything else (``maybe``, ``on``,
+    lists) is a field error, where ``boolean_validator`` says false."""
+    if value is missing or value is None or value == "":
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    raise Invalid(tk._("Must be true or false"))
 
 
 def _stored_package(context: dict[str, Any], data: dict[Any, Any]):
@@ -51,6 +132,11 @@ def _term_checker(name: str):
     def validator(value):
         if _empty(value):
             return value
+        if not isinstance(value, str):
+            raise Invalid(tk._("Must be a string"))
+        problem = _text_problem(value)
+        if problem:  # before the value is named in a message
+            raise Invalid(problem)
         if value not in vocab.values(name):
             raise Invalid(
                 tk._("Unknown value %(value)s. Choose one of: %(choices)s")
@@ -91,6 +177,11 @@ def satudata_vocabulary_list(field, schema):
 
 
 def _as_list(value: Any) -> list[str]:
+    """The items of a list, of a JSON list or of comma-separated text; each
+    one text the database can be asked about (or Invalid)."""
+    problem = _text_problem(value)
+    if problem:
+        raise Invalid(problem)
     if isinstance(value, (list, tuple)):
         return [str(v).strip() for v in value if str(v).strip()]
     text = str(value).strip()
@@ -136,6 +227,9 @@ def satudata_default_area_code(key, data, errors, context):
 def satudata_area_code(value):
     if _empty(value):
         return value
+    problem = _text_problem(value)
+    if problem:
+        raise Invalid(problem)
     code = wilayah.normalize(str(value))
     if code is None:
         raise Invalid(tk._("Unknown area code %(code)s (Kemendagri code such as 32.11 or 32.11.01)") % {"code": value})
@@ -163,7 +257,7 @@ def satudata_indicator_code(value):
 def satudata_agency_code(value):
     if _empty(value):
         return value
-    if not _AGENCY_CODE.match(value):
+    if not isinstance(value, str) or not _AGENCY_CODE.match(value):
         raise Invalid(tk._("Not a valid agency code"))
     return value
 
@@ -282,7 +376,7 @@ def _as_time(value):
 def _stored_resource_value(key, data, context):
     model = context["model"]
     res_id = data.get(key[:-1] + ("id",))
-    if _empty(res_id) or not isinstance(res_id, str):
+    if not _safe_ref(res_id):
         return None
     resource = model.Session.get(model.Resource, res_id)
     if resource is None:
@@ -340,6 +434,9 @@ def satudata_request_reference(key, data, errors, context):
     from ckanext.satudata.datarequest import progress
     from ckanext.satudata.model import DataRequest, RequestDataset
 
+    if not _safe_ref(value):
+        errors[key].append(_text_problem(value) or tk._("Must be a string"))
+        return
     req = DataRequest.get(value)
     if req is None:
         errors[key].append(tk._("Unknown data request %(id)s") % {"id": value})

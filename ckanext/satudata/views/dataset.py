@@ -4,6 +4,8 @@ from __future__ import annotations
 import ckan.plugins.toolkit as tk
 from flask import Blueprint
 
+from ckanext.satudata.logic.validators import _safe_ref
+
 __all__ = ["satudata"]
 
 satudata = Blueprint("satudata", __name__)
@@ -17,6 +19,8 @@ def transition(id: str):
     action = tk.request.form.get("action")
     if action not in _TRANSITIONS:
         return tk.abort(400, tk._("Unknown workflow action"))
+    if not _safe_ref(id):  # a NUL in the URL: no such dataset
+        return tk.abort(404, tk._("Dataset not found"))
     note = tk.request.form.get("note", "").strip()
     data = {"id": id}
     if action in ("reject", "unpublish"):

@@ -11,6 +11,7 @@ from flask import Blueprint
 
 from ckanext.satudata import vocab
 from ckanext.satudata.datarequest import steps, template_helpers
+from ckanext.satudata.logic.validators import _safe_ref
 
 __all__ = ["satudata_request"]
 
@@ -40,6 +41,12 @@ _STEP_FORMS = {
 
 def _context() -> dict[str, Any]:
     return {"user": tk.current_user.name}
+
+
+def _not_found():
+    """A request the user may not see, an unknown one and a malformed id
+    (a NUL in the URL) look the same."""
+    return tk.abort(404, tk._("Data request not found"))
 
 
 def _refuse(message: str):
@@ -169,7 +176,7 @@ def edit(id: str):
     try:
         req = tk.get_action("satudata_request_show")(_context(), {"id": id})
     except (tk.ObjectNotFound, tk.NotAuthorized, tk.ValidationError):  # a malformed id is not found either
-        return tk.abort(404, tk._("Data request not found"))
+        return _not_found()
     if not template_helpers.may_edit(req):
         return _refuse(tk._("You may not edit this data request"))
     errors: dict[str, list[str]] = {}
@@ -180,6 +187,8 @@ def edit(id: str):
                 _context(), dict({k: v for k, v in data.items() if v}, id=req["id"]))
         except tk.NotAuthorized:
             return _refuse(tk._("You may not edit this data request"))
+        except tk.ObjectNotFound:
+            return _not_found()
         except tk.ValidationError as e:
             errors = _form_errors(e)
         else:
@@ -195,8 +204,10 @@ def edit(id: str):
 def agency(org: str):
     """The requests sent to an agency, with "create a dataset for this request"."""
     try:
+        if not _safe_ref(org):  # core's organization_show would take a NUL to the database
+            raise tk.ObjectNotFound()
         organization = tk.get_action("organization_show")(_context(), {"id": org, "include_datasets": False})
-    except (tk.ObjectNotFound, tk.NotAuthorized):
+    except (tk.ObjectNotFound, tk.NotAuthorized, tk.ValidationError):
         return tk.abort(404, tk._("Agency not found"))
     listing = _list({"agency": organization["id"]})
     show = tk.get_action("satudata_request_show")
@@ -214,7 +225,7 @@ def read(id: str):
     try:
         req = tk.get_action("satudata_request_show")(_context(), {"id": id})
     except (tk.ObjectNotFound, tk.NotAuthorized, tk.ValidationError):  # a malformed id is not found either
-        return tk.abort(404, tk._("Data request not found"))
+        return _not_found()
     extra: dict[str, Any] = {"req": req}
     if not req.get("limited"):
         extra["timeline"] = tk.get_action("satudata_request_timeline")(_context(), {"id": id})
@@ -232,6 +243,8 @@ def act(id: str, step: str):
     """One form of the request page: call its action, then back with a message."""
     if step not in _STEP_FORMS:
         return tk.abort(404, tk._("Unknown data request action"))
+    if not _safe_ref(id):
+        return _not_found()
     action, fields = _STEP_FORMS[step]
     form = tk.request.form
     data: dict[str, Any] = {"id": id}
@@ -239,21 +252,21 @@ def act(id: str, step: str):
     if step == "dispose":
         data["organizations"] = [o for o in form.getlist("organizations") if o]
     try:
-        tk.get_action(action)(_context(), data)
+        result = tk.get_action(action)(_context(), data)
     except tk.NotAuthorized:
         return _refuse(tk._("You are not allowed to do this"))
     except tk.ObjectNotFound:
-        return tk.abort(404, tk._("Data request not found"))
+        return _not_found()
     except tk.ValidationError as e:
         tk.h.flash_error(_error_text(e))
     else:
-        tk.h.flash_success(_done_message(step))
+        tk.h.flash_success(_done_message(step, result))
     return tk.redirect_to("satudata_request.read", id=id)
 
 
-def _done_message(step: str) -> str:
-    if step == "public":
-        return (tk._("The request is now public") if tk.asbool(tk.request.form.get("is_public"))
+def _done_message(step: str, result: dict) -> str:
+    if step == "public":  # what was saved, not the posted word
+        return (tk._("The request is now public") if result.get("is_public")
                 else tk._("The request is no longer public"))
     return {
         "dispose": tk._("The request was dispositioned to the agencies"),

@@ -19,6 +19,7 @@ from ckanext.satudata import permissions, transitions
 from ckanext.satudata.datarequest import access, dictize, notices, progress, steps
 from ckanext.satudata.logic import request_schema as rs
 from ckanext.satudata.logic.schema import validate
+from ckanext.satudata.logic.validators import _text_problem
 from ckanext.satudata.model import DataRequest, RequestAgency, RequestComment, RequestFollower, utcnow
 
 # statuses before the request goes to the agencies (the Walidata prepares it)
@@ -32,13 +33,27 @@ def _user_id(context: Context) -> str | None:
 
 
 def _require_id(data_dict: DataDict, *more: str) -> None:
-    """Ids are non-empty text (anything else is a field error, never a 500)."""
-    errors = {key: [tk._("Missing value")] for key in ("id", *more)
-              if not isinstance((data_dict or {}).get(key), str) or not data_dict[key].strip()}
-    errors.update({key: [tk._("Control characters are not allowed")] for key in ("id", *more)
-                   if key not in errors and rs.has_control_characters(data_dict[key])})
+    """Ids are non-empty text the database can be asked about (no control
+    character, no lone surrogate): anything else is a field error, checked
+    before auth, never a 500."""
+    errors = {}
+    for key in ("id", *more):
+        value = (data_dict or {}).get(key)
+        if not isinstance(value, str) or not value.strip():
+            errors[key] = [tk._("Missing value")]
+        elif problem := _text_problem(value):
+            errors[key] = [problem]
     if errors:
         raise tk.ValidationError(errors)
+
+
+def _existing(data_dict: DataDict) -> DataRequest:
+    """The request named by ``id``; sysadmins pass the auth functions (which
+    look it up for everyone else), so an unknown id is a 404 here too."""
+    req = DataRequest.get(data_dict["id"])
+    if req is None:
+        raise tk.ObjectNotFound(tk._("Data request not found"))
+    return req
 
 
 def _releasing_locks(action):
@@ -127,7 +142,7 @@ def satudata_request_show(context: Context, data_dict: DataDict) -> dict:
     """
     _require_id(data_dict)
     tk.check_access("satudata_request_show", context, data_dict)
-    req = DataRequest.get(data_dict["id"])
+    req = _existing(data_dict)
     if access.can_see(context.get("user"), req):
         return _show(req, context)
     return dictize.public_dict(req)
@@ -536,7 +551,7 @@ def satudata_request_timeline(context: Context, data_dict: DataDict) -> dict:
     """
     _require_id(data_dict)
     tk.check_access("satudata_request_timeline", context, data_dict)
-    return dictize.timeline(DataRequest.get(data_dict["id"]))
+    return dictize.timeline(_existing(data_dict))
 
 
 # ------------------------------------------------ comments and following
@@ -569,6 +584,7 @@ def satudata_request_comment_list(context: Context, data_dict: DataDict) -> list
     """
     _require_id(data_dict)
     tk.check_access("satudata_request_comment_list", context, data_dict)
+    _existing(data_dict)
     rows = model.Session.scalars(select(RequestComment).where(RequestComment.request_id == data_dict["id"])
                                  .order_by(RequestComment.created)).all()
     return [dictize.comment_dict(c) for c in rows]
@@ -582,6 +598,7 @@ def satudata_request_follow(context: Context, data_dict: DataDict) -> dict:
     """
     _require_id(data_dict)
     tk.check_access("satudata_request_follow", context, data_dict)
+    _existing(data_dict)
     # following twice (or two clicks at once) is following: no error, one row
     model.Session.execute(insert(RequestFollower).values(request_id=data_dict["id"], user_id=_user_id(context),
                                                          created=utcnow()).on_conflict_do_nothing())
@@ -591,14 +608,14 @@ def satudata_request_follow(context: Context, data_dict: DataDict) -> dict:
 
 @_releasing_locks
 def satudata_request_unfollow(context: Context, data_dict: DataDict) -> dict:
-    """Stop following a request (not following it changes nothing).
+    """Stop following a request (not following it changes nothing). A
+    request the user neither sees nor follows is not found, as an unknown one.
 
     :param id: the request id
     """
     _require_id(data_dict)
     tk.check_access("satudata_request_unfollow", context, data_dict)
-    if DataRequest.get(data_dict["id"]) is None:
-        raise tk.ObjectNotFound(tk._("Data request not found"))
+    _existing(data_dict)
     row = model.Session.get(RequestFollower, (data_dict["id"], _user_id(context)))
     if row is not None:  # not following is already what was asked
         model.Session.delete(row)

@@ -6,34 +6,30 @@ from ckan.types import Context, DataDict
 
 from ckanext.satudata import validation
 from ckanext.satudata.logic import schema
-
-_TRUE = ("true", "1", "yes", "y", "t", "on")
-_FALSE = ("false", "0", "no", "n", "f", "off")
+from ckanext.satudata.logic.validators import _text_problem, satudata_boolean
 
 
 def _id_string(value):
     if not isinstance(value, str):
         raise tk.Invalid(tk._("Must be a string"))
+    problem = _text_problem(value)
+    if problem:
+        raise tk.Invalid(problem)
     return value
 
 
-def _strict_boolean(value):
+def _async(value):
+    """``async`` is true unless given: strictly true or false."""
     if value is tk.missing or value is None or value == "":
         return True
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
-        return value.strip().lower() in _TRUE
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    raise tk.Invalid(tk._("Must be true or false"))
+    return satudata_boolean(value)
 
 
 def _input(context: Context, data_dict: DataDict, with_async: bool = False) -> dict:
     """Checked before auth, so the auth functions only ever see a string id."""
     rules = {"resource_id": [tk.get_validator("not_empty"), _id_string]}
     if with_async:
-        rules["async"] = [_strict_boolean]
+        rules["async"] = [_async]
     data = schema.validate(dict(data_dict or {}), lambda: rules, context)
     res = validation._resource(data["resource_id"])
     if res is None or res.state != "active":
