@@ -246,6 +246,31 @@ def test_newest_workflow_activity_is_readable_by_its_readers(shared_portal, app,
             assert stream.status_code in DENIED, role
 
 
+def test_an_activity_stored_without_labels_is_refused_not_a_500(shared_portal, app):
+    """Data from before the fix: the newest workflow activity has no labels.
+    Its doors answer 403/404 to everyone but sysadmins, and the dataset's
+    next change gives it the agency's labels (never the public's)."""
+    import ckan.model as model
+    from ckanext.activity.model import Activity
+
+    portal = shared_portal
+    pkg = portal.walk(portal.dataset(name=_name("unlabelled")), "submit")
+    newest = _activities(app, portal, pkg["id"])[-1]
+    model.Session.query(Activity).filter_by(id=newest["id"]).update({"permission_labels": None})
+    model.repo.commit()
+    for role in ("anonymous", "producer_a", "ppid_a", "walidata"):
+        for action in ("activity_show", "activity_data_show", "activity_diff"):
+            resp = _api(app, portal, role, action, id=newest["id"], object_type="package")
+            assert resp.status_code in DENIED, (role, action)
+        for url in (f"/dataset/changes/{newest['id']}", f"/dataset/{pkg['name']}/history/{newest['id']}",
+                    f"/dataset/activity/{pkg['name']}"):
+            assert _page(app, portal, role, url).status_code in DENIED + (200,), (role, url)
+    assert _api(app, portal, "sysadmin", "activity_show", id=newest["id"]).status_code == 200
+    _as(portal, "ppid_a", "satudata_dataset_reject", id=pkg["id"], reason="Perlu perbaikan")
+    assert _api(app, portal, "producer_a", "activity_show", id=newest["id"]).status_code == 200
+    assert _api(app, portal, None, "activity_show", id=newest["id"]).status_code in DENIED
+
+
 # ------------------------------------------- leak 2: what is delivered
 
 def _forum_member(portal) -> tuple[dict, str]:
