@@ -369,3 +369,23 @@ def test_an_unparseable_resource_url_is_a_field_error(shared_portal, app, url):
                     headers=_auth(shared_portal, "producer_a"))
     assert resp.status_code == 409 and "url" in resp.json["error"], resp.status_code
     assert [r["url"] for r in _resources(pkg)] == ["https://example.org/x.csv"]
+
+
+@pytest.mark.parametrize("url", ["http://[::1/x.csv", "https://[::1]:99999/x.csv"])
+def test_an_unparseable_inline_resource_url_is_a_field_error(shared_portal, app, url):
+    """package_create and package_patch with the resources inline: core parses
+    their URLs before any validator runs (a 500 before)."""
+    from ckanext.satudata.tests.conftest import complete_metadata
+    name = f"kip-http-{uuid.uuid4().hex[:10]}"
+    resp = app.post("/api/3/action/package_create", headers=_auth(shared_portal, "producer_a"),
+                    json=complete_metadata(name=name, owner_org=shared_portal.org_a["id"],
+                                           resources=[{"url": url, "format": "CSV"}]))
+    assert resp.status_code == 409, resp.status_code
+    assert "resources" in resp.json["error"]
+    assert app.post("/api/3/action/package_show", json={"id": name},
+                    headers=_auth(shared_portal, "producer_a")).status_code == 404
+    pkg = _dataset(shared_portal)
+    resp = app.post("/api/3/action/package_patch", headers=_auth(shared_portal, "producer_a"),
+                    json={"id": pkg["id"], "resources": [{"url": url, "format": "CSV"}]})
+    assert resp.status_code == 409, resp.status_code
+    assert _resources(pkg) == []

@@ -9,12 +9,13 @@ from ckan.types import Context, DataDict
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Row
 
-from ckanext.satudata import permissions, transitions, validation
+from ckanext.satudata import permissions, transitions, uploads, validation
 
 
 @tk.chained_action
 def package_create(up_func, context: Context, data_dict: DataDict):
     """New datasets start as private drafts, whatever ``private`` says."""
+    _check_resources(data_dict)
     data_dict = dict(data_dict)
     data_dict["private"] = True
     result = validation.save_and_queue(up_func, context, data_dict, created=True)
@@ -25,6 +26,21 @@ def package_create(up_func, context: Context, data_dict: DataDict):
             model.repo.commit()
         _link_request(context, pkg)
     return result
+
+
+def _check_resources(data_dict: DataDict) -> None:
+    """The resources given inline get the checks ``resource_create`` gives
+    them (core parses their URLs before any validator runs)."""
+    resources = (data_dict or {}).get("resources")
+    if not isinstance(resources, list):
+        return
+    for index, resource in enumerate(resources):
+        if not isinstance(resource, dict):
+            continue
+        try:
+            uploads.check_resource(resource)
+        except tk.ValidationError as error:
+            raise tk.ValidationError({"resources": [{} for _ in range(index)] + [error.error_dict]})
 
 
 def _link_request(context: Context, pkg: model.Package | None) -> None:
@@ -51,6 +67,7 @@ def package_update(up_func, context: Context, data_dict: DataDict):
     status the auth and this function read cannot change before the edit
     commits; the back-to-draft history row and the activity labels are
     written in the edit's own transaction."""
+    _check_resources(data_dict)
     ref = data_dict.get("id") or data_dict.get("name")
     if isinstance(ref, Row) and len(ref) == 1:
         ref = ref[0]  # core's bulk actions pass query rows
