@@ -179,11 +179,17 @@ def package_show(next_auth, context: Context, data_dict: DataDict) -> AuthResult
 
 @tk.chained_auth_function
 def package_update(next_auth, context: Context, data_dict: DataDict) -> AuthResult:
-    """Nobody but a sysadmin edits a dataset under review."""
+    """Nobody but a sysadmin edits a dataset under review. An SDI dataset the
+    user may not read is refused as an unknown one is (404 "Dataset not
+    found", issue 11): core's write rules (patch, delete, resources, views,
+    relationships) ask this one, and so do the pages before their action."""
+    from ckanext.satudata.logic.action.core_lists import hidden_from
     data_dict = data_dict or {}
     if data_dict.get("id") in (None, "") and data_dict.get("name") in (None, "") and context.get("package") is None:
         return next_auth(context, data_dict)  # core's own error
     pkg = _package(context, data_dict) if data_dict.get("id") or data_dict.get("name") else context["package"]
+    if hidden_from(context, pkg):
+        raise tk.ObjectNotFound(tk._("Dataset not found"))
     if pkg.extras.get("sdi_status") in ("submitted", "verified") \
             and not permissions.is_sysadmin(context.get("user")):
         return _deny(tk._("This dataset is under review and cannot be edited until it is verified or returned"))

@@ -25,7 +25,10 @@ def test_dataset_page_shows_badge_and_only_allowed_buttons(portal, app):
 def test_transition_form_posts_and_403s_for_the_wrong_role(portal, app):
     portal.walk(portal.dataset(name="ds"), "submit")
     app.post("/dataset/ds/satudata/transition", data={"action": "verify"},
-             headers={"Authorization": _token(portal.ppid_b)}, status=403)
+             headers={"Authorization": _token(portal.walidata)}, status=403)
+    # another agency's PPID may not read it: as for an unknown dataset (issue 11)
+    app.post("/dataset/ds/satudata/transition", data={"action": "verify"},
+             headers={"Authorization": _token(portal.ppid_b)}, status=404)
     app.post("/dataset/ds/satudata/transition", data={"action": "verify"},
              headers={"Authorization": _token(portal.ppid_a)}, status=200, follow_redirects=True)
     assert helpers.call_action("package_show", id="ds")["sdi_status"] == "verified"

@@ -14,6 +14,10 @@ A blueprint without pages: its app-wide hooks run for core's views too.
 * Hostile input core answers with a 500: a NUL in a path is a 404 (the
   database refuses the string), a ``came_from``/``next`` that is not a path
   on this site is dropped before core's login and logout redirect to it.
+* A page whose action or auth function says "not found" and whose view does
+  not catch it (core's resource form, views list and view form ask the auth
+  function of the dataset first) is a 404 in one set of words, not a 500:
+  an unknown dataset and one hidden from the visitor look the same (leak 8).
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from ckan.config.middleware.flask_app import csrf
 from flask import Blueprint, current_app, g, request
 from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import NotFound
 from werkzeug.http import parse_options_header
 
 __all__ = ["satudata_security"]
@@ -131,3 +136,12 @@ def _filename(response) -> str:
     _value, params = parse_options_header(response.headers.get("Content-Disposition", ""))
     name = params.get("filename") or unquote(request.path.rstrip("/").rsplit("/", 1)[-1])
     return name.replace("\x00", "")
+
+
+# -------------------------------------------------------------------- errors
+
+@satudata_security.app_errorhandler(tk.ObjectNotFound)
+def _not_found_page(error):
+    """CKAN's 404 page; the same words whatever was not found (the error's own
+    message may differ between an unknown and a hidden dataset)."""
+    return current_app.handle_http_exception(NotFound(tk._("Not found")))

@@ -31,6 +31,10 @@ __all__ = [
     "group_list_authz", "resource_show", "resource_view_list",
     "package_activity_list", "package_relationships_list", "package_collaborator_list",
     "dataset_follower_count", "am_following_dataset", "follow_dataset",
+    "dataset_purge", "resource_update", "resource_patch", "resource_delete", "resource_view_create",
+    "resource_view_reorder", "resource_create_default_resource_views", "package_relationship_create",
+    "package_relationship_update", "package_relationship_delete", "package_collaborator_create",
+    "package_collaborator_delete", "member_create", "member_delete", "unfollow_dataset",
 ]
 
 
@@ -69,7 +73,8 @@ def _resource_package(ref) -> model.Package | None:
 
 
 @contextlib.contextmanager
-def _not_found(context: Context, packages: Iterable, message: str) -> Iterator[None]:
+def _not_found(context: Context, packages: Iterable, message: str,
+               anonymous_refused_first: bool = False) -> Iterator[None]:
     """Core's "not found" for an unknown object and its refusal for a hidden
     dataset become one answer: ``ObjectNotFound(message)``. ``packages`` are
     the datasets the call names (None for an unknown one)."""
@@ -77,19 +82,35 @@ def _not_found(context: Context, packages: Iterable, message: str) -> Iterator[N
     try:
         yield
     except tk.ObjectNotFound:
-        if any(pkg is None for pkg in packages):
+        if any(pkg is None or hidden_from(context, pkg) for pkg in packages):
             raise tk.ObjectNotFound(message) from None
         raise
     except tk.NotAuthorized:
+        if anonymous_refused_first and not context.get("auth_user_obj"):
+            raise  # refused before anything was looked up, as an unknown dataset is
         if any(hidden_from(context, pkg) for pkg in packages):
             raise tk.ObjectNotFound(message) from None
         raise
 
 
-def dataset_not_found_for_outsiders(context: Context, *refs) -> contextlib.AbstractContextManager:
-    """For the dataset doors (``package_show``, history, compliance ...): a
-    hidden SDI dataset and an unknown one both answer 404 "Dataset not found"."""
-    return _not_found(context, [_package(ref) for ref in refs], tk._("Dataset not found"))
+def dataset_not_found_for_outsiders(context: Context, *refs,
+                                    anonymous_refused_first: bool = False) -> contextlib.AbstractContextManager:
+    """For the dataset doors (``package_show``, history, compliance, the
+    workflow ...): a hidden SDI dataset and an unknown one both answer 404
+    "Dataset not found".
+
+    ``anonymous_refused_first``: the door's auth function is the first to
+    look the dataset up and does not allow anonymous access, so core refuses
+    an anonymous caller whose context holds no user object before it runs
+    (``authz.is_authorized``), whatever the dataset: that refusal stays."""
+    return _not_found(context, [_package(ref) for ref in refs], tk._("Dataset not found"),
+                      anonymous_refused_first)
+
+
+def resource_not_found_for_outsiders(context: Context, *refs) -> contextlib.AbstractContextManager:
+    """For the resource doors (resource ids): a resource of a hidden SDI
+    dataset and an unknown resource both answer 404 "Resource not found"."""
+    return _not_found(context, [_resource_package(ref) for ref in refs], tk._("Resource not found"))
 
 
 def _natural(data_dict: DataDict, key: str) -> int | None:
@@ -423,3 +444,136 @@ def follow_dataset(up_func, context: Context, data_dict: DataDict):
         return up_func(context, data_dict)
     with dataset_not_found_for_outsiders(context, (data_dict or {}).get("id")):
         return up_func(context, data_dict)
+
+
+# --------------------------------------- write doors of one dataset (leak 8)
+#
+# The package_update auth function (logic/auth.py), which core's write rules
+# ask, refuses a hidden SDI dataset as an unknown one. The doors below look
+# the dataset or resource up before asking, each with its own words for an
+# unknown one, or never ask: both answers become one here.
+
+def _ref(data_dict: DataDict, key: str):
+    return data_dict.get(key) if isinstance(data_dict, dict) else None
+
+
+@tk.chained_action
+def dataset_purge(up_func, context: Context, data_dict: DataDict):
+    with dataset_not_found_for_outsiders(context, _ref(data_dict, "id")):
+        return up_func(context, data_dict)
+
+
+@tk.chained_action
+def resource_update(up_func, context: Context, data_dict: DataDict):
+    with resource_not_found_for_outsiders(context, _ref(data_dict, "id")):
+        return up_func(context, data_dict)
+
+
+@tk.chained_action
+def resource_patch(up_func, context: Context, data_dict: DataDict):
+    with resource_not_found_for_outsiders(context, _ref(data_dict, "id")):
+        return up_func(context, data_dict)
+
+
+@tk.chained_action
+def resource_delete(up_func, context: Context, data_dict: DataDict):
+    with resource_not_found_for_outsiders(context, _ref(data_dict, "id")):
+        return up_func(context, data_dict)
+
+
+@tk.chained_action
+def resource_view_create(up_func, context: Context, data_dict: DataDict):
+    with resource_not_found_for_outsiders(context, _ref(data_dict, "resource_id")):
+        return up_func(context, data_dict)
+
+
+@tk.chained_action
+def resource_create_default_resource_views(up_func, context: Context, data_dict: DataDict):
+    resource = _ref(data_dict, "resource")
+    with resource_not_found_for_outsiders(context, _ref(resource, "id")):
+        return up_func(context, data_dict)
+
+
+@tk.chained_action
+def resource_view_reorder(up_func, context: Context, data_dict: DataDict):
+    with resource_not_found_for_outsiders(context, _ref(data_dict, "id")):
+        return up_func(context, data_dict)
+
+
+def _relationship(up_func, context: Context, data_dict: DataDict):
+    """Core names an unknown subject or object in its answer; a hidden one was
+    refused (SDI datasets have no relationships): one answer for both."""
+    with dataset_not_found_for_outsiders(context, _ref(data_dict, "subject"), _ref(data_dict, "object")):
+        return up_func(context, data_dict)
+
+
+@tk.chained_action
+def package_relationship_create(up_func, context: Context, data_dict: DataDict):
+    return _relationship(up_func, context, data_dict)
+
+
+@tk.chained_action
+def package_relationship_update(up_func, context: Context, data_dict: DataDict):
+    return _relationship(up_func, context, data_dict)
+
+
+@tk.chained_action
+def package_relationship_delete(up_func, context: Context, data_dict: DataDict):
+    return _relationship(up_func, context, data_dict)
+
+
+def _collaborators(up_func, context: Context, data_dict: DataDict):
+    """As package_collaborator_list: an unknown or hidden dataset is not found
+    (core's auth fails with a 500 on an unknown one), anonymous callers are refused."""
+    ref = _ref(data_dict, "id")
+    if isinstance(ref, str) and ref and not context.get("ignore_auth"):
+        pkg = _package(ref)
+        if pkg is None or hidden_from(context, pkg):
+            raise tk.ObjectNotFound(tk._("Dataset not found"))
+        if permissions.roles.user_object(context.get("user")) is None:
+            raise tk.NotAuthorized(tk._("Log in to manage the collaborators of a dataset"))
+    return up_func(context, data_dict)
+
+
+@tk.chained_action
+def package_collaborator_create(up_func, context: Context, data_dict: DataDict):
+    return _collaborators(up_func, context, data_dict)
+
+
+@tk.chained_action
+def package_collaborator_delete(up_func, context: Context, data_dict: DataDict):
+    return _collaborators(up_func, context, data_dict)
+
+
+def _member(up_func, context: Context, data_dict: DataDict, keys: list[str]):
+    """A group's or organization's admin adds or removes datasets without
+    being asked whether they may read them: a hidden one is refused with
+    core's words for an unknown one, at the point core would say them (after
+    its own input and group checks)."""
+    if isinstance(data_dict, dict) and data_dict.get("object_type") == "package":
+        tk.get_or_bust(data_dict, keys)
+        group = data_dict["id"]
+        group = model.Group.get(group) if isinstance(group, str) and group else None
+        if group is not None and hidden_from(context, _package(data_dict["object"])):
+            raise tk.ObjectNotFound("Package was not found.")  # core's message, untranslated as in core
+    return up_func(context, data_dict)
+
+
+@tk.chained_action
+def member_create(up_func, context: Context, data_dict: DataDict):
+    return _member(up_func, context, data_dict, ["id", "object", "object_type", "capacity"])
+
+
+@tk.chained_action
+def member_delete(up_func, context: Context, data_dict: DataDict):
+    return _member(up_func, context, data_dict, ["id", "object", "object_type"])
+
+
+@tk.chained_action
+def unfollow_dataset(up_func, context: Context, data_dict: DataDict):
+    """Core answers an unknown dataset with a schema error (after refusing
+    anonymous callers): so does a hidden one."""
+    if permissions.roles.user_object(context.get("user")) is not None \
+            and hidden_from(context, _package(_ref(data_dict, "id"))):
+        raise tk.ValidationError(tk._("Error validating the schema of the object to unfollow."))
+    return up_func(context, data_dict)

@@ -6,6 +6,7 @@ from ckan.types import Context, DataDict
 
 from ckanext.satudata import validation
 from ckanext.satudata.logic import schema
+from ckanext.satudata.logic.action.core_lists import resource_not_found_for_outsiders
 from ckanext.satudata.logic.validators import _text_problem, satudata_boolean
 
 
@@ -47,7 +48,8 @@ def resource_validation_run(context: Context, data_dict: DataDict) -> dict:
     :returns: the validation record
     """
     data = _input(context, data_dict, with_async=True)
-    tk.check_access("resource_validation_run", context, {"resource_id": data["resource_id"]})
+    with resource_not_found_for_outsiders(context, data["resource"].id):  # as an unknown resource
+        tk.check_access("resource_validation_run", context, {"resource_id": data["resource_id"]})
     res = data["resource"]
     if not validation.is_tabular(res):
         raise tk.ValidationError({"format": [tk._("Only tabular resources (%(formats)s) are validated") % {
@@ -69,7 +71,8 @@ def resource_validation_show(context: Context, data_dict: DataDict) -> dict:
     :param resource_id: the resource
     """
     data = _input(context, data_dict)
-    tk.check_access("resource_validation_show", context, {"resource_id": data["resource_id"]})
+    with resource_not_found_for_outsiders(context, data["resource"].id):  # as an unknown resource
+        tk.check_access("resource_validation_show", context, {"resource_id": data["resource_id"]})
     row = validation.report_for(data["resource"].id)
     if row is None:
         raise tk.ObjectNotFound(tk._("No validation report exists for this resource"))
@@ -82,7 +85,8 @@ def resource_validation_delete(context: Context, data_dict: DataDict) -> dict:
     :param resource_id: the resource
     """
     data = _input(context, data_dict)
-    tk.check_access("resource_validation_delete", context, {"resource_id": data["resource_id"]})
+    with resource_not_found_for_outsiders(context, data["resource"].id):  # as an unknown resource
+        tk.check_access("resource_validation_delete", context, {"resource_id": data["resource_id"]})
     resource_id = data["resource"].id
     if not validation.delete(resource_id):
         raise tk.ObjectNotFound(tk._("No validation report exists for this resource"))

@@ -18,12 +18,14 @@ def _show(pkg_id: str) -> dict:
     return tk.get_action("package_show")({"ignore_auth": True, "use_cache": False}, {"id": pkg_id})
 
 
-def _not_found_for_outsiders(context: Context, data_dict: DataDict):
-    """The read actions answer an outsider for a hidden dataset as for an
-    unknown one (the auth functions keep refusing: h.check_access in the
-    templates must not meet a 404)."""
+def _not_found_for_outsiders(context: Context, data_dict: DataDict, anonymous_refused_first: bool = False):
+    """The actions answer an outsider for a hidden dataset as for an unknown
+    one (the auth functions keep refusing: h.check_access in the templates
+    must not meet a 404). The transitions' auth functions refuse anonymous
+    callers before looking (``anonymous_refused_first``)."""
     data_dict = data_dict if isinstance(data_dict, dict) else {}
-    return core_lists.dataset_not_found_for_outsiders(context, data_dict.get("id") or data_dict.get("name"))
+    return core_lists.dataset_not_found_for_outsiders(context, data_dict.get("id") or data_dict.get("name"),
+                                                      anonymous_refused_first=anonymous_refused_first)
 
 
 def _result(pkg: model.Package, event) -> dict:
@@ -52,7 +54,8 @@ def satudata_dataset_submit(context: Context, data_dict: DataDict) -> dict:
     :param id: dataset id or name
     :param note: a note to the PPID (optional)
     """
-    tk.check_access("satudata_dataset_submit", context, data_dict)
+    with _not_found_for_outsiders(context, data_dict, anonymous_refused_first=True):
+        tk.check_access("satudata_dataset_submit", context, data_dict)
     data = schema.validate(data_dict, schema.satudata_dataset_note, context)
     pkg = transitions.lock_dataset(data["id"])
     pkg_dict = _show(pkg.id)
@@ -81,7 +84,8 @@ def satudata_dataset_verify(context: Context, data_dict: DataDict) -> dict:
     :param sdi_exemption_basis: Pasal 17 UU KIP letters, for non-public data
     :param sdi_consequence_test: the consequence test (text or link), for non-public data
     """
-    tk.check_access("satudata_dataset_verify", context, data_dict)
+    with _not_found_for_outsiders(context, data_dict, anonymous_refused_first=True):
+        tk.check_access("satudata_dataset_verify", context, data_dict)
     data = schema.validate(data_dict, schema.satudata_dataset_verify, context)
     pkg = transitions.lock_dataset(data["id"])
     changes = {}
@@ -112,7 +116,8 @@ def satudata_dataset_reject(context: Context, data_dict: DataDict) -> dict:
     :param id: dataset id or name
     :param reason: why it is returned (required)
     """
-    tk.check_access("satudata_dataset_reject", context, data_dict)
+    with _not_found_for_outsiders(context, data_dict, anonymous_refused_first=True):
+        tk.check_access("satudata_dataset_reject", context, data_dict)
     data = schema.validate(data_dict, schema.satudata_dataset_reason, context)
     pkg = transitions.lock_dataset(data["id"])
     event = transitions.apply(context, pkg, "reject", data["reason"])
@@ -127,7 +132,8 @@ def satudata_dataset_publish(context: Context, data_dict: DataDict) -> dict:
     :param id: dataset id or name
     :param note: optional
     """
-    tk.check_access("satudata_dataset_publish", context, data_dict)
+    with _not_found_for_outsiders(context, data_dict, anonymous_refused_first=True):
+        tk.check_access("satudata_dataset_publish", context, data_dict)
     data = schema.validate(data_dict, schema.satudata_dataset_note, context)
     pkg = transitions.lock_dataset(data["id"])
     event = transitions.apply(context, pkg, "publish", data.get("note"))
@@ -141,7 +147,8 @@ def satudata_dataset_unpublish(context: Context, data_dict: DataDict) -> dict:
     :param id: dataset id or name
     :param reason: required
     """
-    tk.check_access("satudata_dataset_unpublish", context, data_dict)
+    with _not_found_for_outsiders(context, data_dict, anonymous_refused_first=True):
+        tk.check_access("satudata_dataset_unpublish", context, data_dict)
     data = schema.validate(data_dict, schema.satudata_dataset_reason, context)
     pkg = transitions.lock_dataset(data["id"])
     event = transitions.apply(context, pkg, "unpublish", data["reason"])

@@ -1,6 +1,7 @@
 """Every transition x every role, called directly and over HTTP: allowed ones
 succeed and leave one history row and one activity, the others are refused
-(403 over HTTP) and change nothing."""
+(403 over HTTP; 404 for a role that may not read the dataset, as for an
+unknown one) and change nothing."""
 import itertools
 
 import pytest
@@ -82,7 +83,20 @@ def _call(portal, app, via: str, role: str, action: str, pkg_id: str):
                                      **params)
     except tk.NotAuthorized:
         return "refused", None
+    except tk.ObjectNotFound:
+        return "not found", None
     return "ok", result["sdi_status"]
+
+
+def _refusal(portal, via: str, role: str, pkg_id: str) -> tuple:
+    """403 (NotAuthorized); a role that may not read the dataset is told it
+    does not exist (issue 11), except an anonymous direct call, which core
+    refuses before anything is looked up (no user object in its context)."""
+    from ckanext.satudata import permissions
+    hidden = not permissions.can_read(_user(portal, role) or None, model.Package.get(pkg_id))
+    if via == "http":
+        return "refused", 404 if hidden else 403
+    return ("not found" if hidden and role != "anonymous" else "refused"), None
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -106,8 +120,7 @@ def test_transition_permissions(shared_portal, app, transition, role):
         pkg = _bring(portal, steps)
         before = _stored(pkg["id"]), _trail(pkg["id"])
         for via in paths:
-            assert _call(portal, app, via, role, action, pkg["id"]) == (
-                "refused", 403 if via == "http" else None), via
+            assert _call(portal, app, via, role, action, pkg["id"]) == _refusal(portal, via, role, pkg["id"]), via
             assert (_stored(pkg["id"]), _trail(pkg["id"])) == before, via
 
 
