@@ -9,6 +9,7 @@ from ckan.types import AuthResult, Context, DataDict
 from sqlalchemy.engine import Row
 
 from ckanext.satudata import permissions
+from ckanext.satudata.text import text_problem
 
 
 def _sysadmin_only(context: Context) -> AuthResult:
@@ -47,6 +48,9 @@ def _ref(value, field: str = "id") -> str:
         raise tk.ValidationError({field: [tk._("Missing value")]})
     if not isinstance(value, str):
         raise tk.ValidationError({field: [tk._("Must be a dataset id or name")]})
+    problem = text_problem(value)
+    if problem:
+        raise tk.ValidationError({field: [problem]})
     return value
 
 

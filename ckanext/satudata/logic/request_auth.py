@@ -13,7 +13,8 @@ from ckan.types import AuthResult, Context, DataDict
 
 from ckanext.satudata import permissions, roles
 from ckanext.satudata.datarequest import access
-from ckanext.satudata.logic.validators import _safe_ref, satudata_boolean
+from ckanext.satudata.logic.validators import satudata_boolean
+from ckanext.satudata.text import safe_ref
 from ckanext.satudata.model import DataRequest, RequestFollower
 
 __all__ = [
@@ -35,7 +36,7 @@ def _deny(msg: str) -> AuthResult:
 
 def _request(data_dict: DataDict) -> DataRequest:
     ref = (data_dict or {}).get("id")
-    req = DataRequest.get(ref) if _safe_ref(ref) else None
+    req = DataRequest.get(ref) if safe_ref(ref) else None
     if req is None:
         raise tk.ObjectNotFound(tk._("Data request not found"))
     return req
@@ -135,7 +136,7 @@ def _dataset_link_auth(context: Context, data_dict: DataDict) -> AuthResult:
     if permissions.is_walidata(user):
         return _OK
     dataset_id = (data_dict or {}).get("dataset_id")
-    pkg = model.Package.get(dataset_id) if _safe_ref(dataset_id) else None
+    pkg = model.Package.get(dataset_id) if safe_ref(dataset_id) else None
     if pkg is None:
         raise tk.ObjectNotFound(tk._("Dataset not found"))
     obj = access.user_of(user)

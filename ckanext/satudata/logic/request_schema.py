@@ -12,8 +12,9 @@ from ckan.logic.schema import validator_args
 
 from ckanext.satudata.datarequest import steps
 from ckanext.satudata.logic.validators import (
-    _as_list, _empty, _term_checker, _term_list_checker, _text_problem, satudata_boolean, satudata_unicode_safe,
+    _as_list, _empty, _term_checker, _term_list_checker, satudata_boolean, satudata_unicode_safe,
     satudata_unicode_safe_multiline)
+from ckanext.satudata.text import text_problem
 
 Invalid = tk.Invalid
 
@@ -39,7 +40,7 @@ def _check_text_size(text: str) -> None:
 
 def _check_json_size(value: Any) -> None:
     """Text jsonb can hold (no NUL, no lone surrogate), finite numbers, within the size limit."""
-    problem = _text_problem(value, multiline=True)
+    problem = text_problem(value, multiline=True)
     if problem:
         raise Invalid(problem)
     limit = tk.config.get("ckanext.satudata.request_format_max_bytes")
@@ -204,7 +205,7 @@ def request_pembina(value):
         return value
     from ckanext.satudata import roles
 
-    problem = _text_problem(value) if isinstance(value, str) else tk._("Must be a string")
+    problem = text_problem(value) if isinstance(value, str) else tk._("Must be a string")
     if problem:
         raise Invalid(problem)
     user = roles.user_object(value)
@@ -216,7 +217,7 @@ def request_pembina(value):
 
 
 def _statuses(value):
-    problem = _text_problem(value)
+    problem = text_problem(value)
     if problem:
         raise Invalid(problem)
     items = _as_list(value) if not isinstance(value, str) else [v.strip() for v in value.split(",") if v.strip()]

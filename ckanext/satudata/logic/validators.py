@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from typing import Any
 
 import ckan.plugins.toolkit as tk
 from ckanext.scheming.validation import scheming_validator
 
 from ckanext.satudata import vocab, wilayah
+from ckanext.satudata.text import safe_ref, text_problem
 from ckanext.satudata import permissions
 
 Invalid = tk.Invalid
@@ -37,34 +37,6 @@ _TRUE = ("true", "yes", "t", "y", "1")
 _FALSE = ("false", "no", "f", "n", "0")
 
 
-def _text_problem(value: Any, multiline: bool = False) -> str | None:
-    """Why ``value`` cannot be stored in or looked up from PostgreSQL, or
-    None: a control character (NUL included; tabs and line breaks are allowed
-    in ``multiline`` text) or a lone surrogate. Lists and dicts are checked
-    item by item (keys too); other types pass (the schema checks them)."""
-    if isinstance(value, str):
-        allowed = "\t\n\r" if multiline else ""
-        for char in value:
-            category = unicodedata.category(char)
-            if category == "Cc" and char not in allowed:
-                return tk._("Control characters are not allowed")
-            if category == "Cs":
-                return tk._("Text must be valid Unicode (no lone surrogates)")
-        return None
-    if isinstance(value, dict):
-        items = [item for pair in value.items() for item in pair]
-    elif isinstance(value, (list, tuple)):
-        items = list(value)
-    else:
-        return None
-    return next(filter(None, (_text_problem(item, multiline=True) for item in items)), None)
-
-
-def _safe_ref(value: Any) -> bool:
-    """An id or name the database can be asked about."""
-    return isinstance(value, str) and bool(value) and _text_problem(value) is None
-
-
 def _check_text(key, data, errors, multiline: bool) -> None:
     value = data.get(key)
     if value is missing or value is None:
@@ -74,7 +46,7 @@ def _check_text(key, data, errors, multiline: bool) -> None:
     if not isinstance(value, str):
         errors[key].append(tk._("Must be a string"))
         raise tk.StopOnError
-    problem = _text_problem(value, multiline)
+    problem = text_problem(value, multiline)
     if problem:
         errors[key].append(problem)
         raise tk.StopOnError
@@ -134,7 +106,7 @@ def _term_checker(name: str):
             return value
         if not isinstance(value, str):
             raise Invalid(tk._("Must be a string"))
-        problem = _text_problem(value)
+        problem = text_problem(value)
         if problem:  # before the value is named in a message
             raise Invalid(problem)
         if value not in vocab.values(name):
@@ -179,7 +151,7 @@ def satudata_vocabulary_list(field, schema):
 def _as_list(value: Any) -> list[str]:
     """The items of a list, of a JSON list or of comma-separated text; each
     one text the database can be asked about (or Invalid)."""
-    problem = _text_problem(value)
+    problem = text_problem(value)
     if problem:
         raise Invalid(problem)
     if isinstance(value, (list, tuple)):
@@ -227,7 +199,7 @@ def satudata_default_area_code(key, data, errors, context):
 def satudata_area_code(value):
     if _empty(value):
         return value
-    problem = _text_problem(value)
+    problem = text_problem(value)
     if problem:
         raise Invalid(problem)
     code = wilayah.normalize(str(value))
@@ -376,7 +348,7 @@ def _as_time(value):
 def _stored_resource_value(key, data, context):
     model = context["model"]
     res_id = data.get(key[:-1] + ("id",))
-    if not _safe_ref(res_id):
+    if not safe_ref(res_id):
         return None
     resource = model.Session.get(model.Resource, res_id)
     if resource is None:
@@ -434,8 +406,8 @@ def satudata_request_reference(key, data, errors, context):
     from ckanext.satudata.datarequest import progress
     from ckanext.satudata.model import DataRequest, RequestDataset
 
-    if not _safe_ref(value):
-        errors[key].append(_text_problem(value) or tk._("Must be a string"))
+    if not safe_ref(value):
+        errors[key].append(text_problem(value) or tk._("Must be a string"))
         return
     req = DataRequest.get(value)
     if req is None:

@@ -64,21 +64,6 @@ def fuzzed_actions() -> list[str]:
 
 ACTIONS = fuzzed_actions()
 
-# The workflow actions run their auth function before their schema, and
-# logic/auth.py's _package (through _ref, and action/core_lists.py's
-# dataset_not_found_for_outsiders) asks the database for an id holding a NUL
-# or a lone surrogate: a 500 until _ref refuses them as a field error, e.g.
-#     if (problem := validators._text_problem(value)): raise ValidationError({field: [problem]})
-# Strict: once fixed, the XPASS fails and this mark goes.
-AUTH_LOOKS_UP_BAD_IDS = pytest.mark.xfail(
-    strict=True, reason="logic/auth.py _ref lets NUL and lone surrogates reach model.Package.get")
-
-
-def with_known_500s(actions: list[str]) -> list:
-    return [pytest.param(a, marks=AUTH_LOOKS_UP_BAD_IDS) if a.startswith("satudata_dataset_") else a
-            for a in actions]
-
-
 def _schema_keys(name: str) -> set[str]:
     keys = set()
     for module in (schema, request_schema):
@@ -294,7 +279,7 @@ def test_bad_input_is_refused_never_a_500(world, action):
 NUL, SURROGATE = "a\x00b", "a\ud800b"
 
 
-@pytest.mark.parametrize("action", with_known_500s(ACTIONS))
+@pytest.mark.parametrize("action", ACTIONS)
 def test_nul_and_surrogates_in_every_key(world, action):
     """Each known key of the action in turn holds a NUL or a lone surrogate,
     the id naming a real request: as the sysadmin (who passes every auth

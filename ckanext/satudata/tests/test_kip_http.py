@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import configparser
 import io
+import json
 import os
 import pathlib
 import re
@@ -389,3 +390,14 @@ def test_an_unparseable_inline_resource_url_is_a_field_error(shared_portal, app,
                     json={"id": pkg["id"], "resources": [{"url": url, "format": "CSV"}]})
     assert resp.status_code == 409, resp.status_code
     assert _resources(pkg) == []
+
+
+@pytest.mark.parametrize("ref", ["\x00", "abc\x00def", "\ud800"])
+def test_package_show_of_an_id_holding_a_nul_is_not_found(shared_portal, app, ref):
+    """Core's package_show took the NUL to PostgreSQL (a 500)."""
+    resp = app.post("/api/3/action/package_show", data=json.dumps({"id": ref}),
+                    headers={"Content-Type": "application/json"})
+    assert resp.status_code == 404, resp.status_code
+    if "\x00" in ref:  # a lone surrogate cannot be put in a URL
+        resp = app.get("/api/3/action/package_show", query_string={"id": ref})
+        assert resp.status_code == 404, resp.status_code

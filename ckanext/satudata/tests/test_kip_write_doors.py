@@ -230,8 +230,6 @@ def test_a_hidden_dataset_answers_every_write_door_as_one_that_does_not_exist(wo
     _unchanged(world)
 
 
-@pytest.mark.xfail(strict=True, reason="needs logic/action/dataset.py: package_update and package_delete "
-                                       "inside core_lists.dataset_not_found_for_outsiders (see the report)")
 @pytest.mark.parametrize("who", OUTSIDERS)
 def test_package_update_and_delete_answer_a_hidden_dataset_in_the_words_of_an_unknown_one(world, app, who):
     client = _Client(app, world, who)

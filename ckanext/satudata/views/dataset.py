@@ -4,7 +4,7 @@ from __future__ import annotations
 import ckan.plugins.toolkit as tk
 from flask import Blueprint
 
-from ckanext.satudata.logic.validators import _safe_ref
+from ckanext.satudata.text import safe_ref
 
 __all__ = ["satudata"]
 
@@ -19,7 +19,7 @@ def transition(id: str):
     action = tk.request.form.get("action")
     if action not in _TRANSITIONS:
         return tk.abort(400, tk._("Unknown workflow action"))
-    if not _safe_ref(id):  # a NUL in the URL: no such dataset
+    if not safe_ref(id):  # a NUL in the URL: no such dataset
         return tk.abort(404, tk._("Dataset not found"))
     note = tk.request.form.get("note", "").strip()
     data = {"id": id}

@@ -11,7 +11,7 @@ from flask import Blueprint
 
 from ckanext.satudata import vocab
 from ckanext.satudata.datarequest import steps, template_helpers
-from ckanext.satudata.logic.validators import _safe_ref
+from ckanext.satudata.text import safe_ref
 
 __all__ = ["satudata_request"]
 
@@ -204,7 +204,7 @@ def edit(id: str):
 def agency(org: str):
     """The requests sent to an agency, with "create a dataset for this request"."""
     try:
-        if not _safe_ref(org):  # core's organization_show would take a NUL to the database
+        if not safe_ref(org):  # core's organization_show would take a NUL to the database
             raise tk.ObjectNotFound()
         organization = tk.get_action("organization_show")(_context(), {"id": org, "include_datasets": False})
     except (tk.ObjectNotFound, tk.NotAuthorized, tk.ValidationError):
@@ -243,7 +243,7 @@ def act(id: str, step: str):
     """One form of the request page: call its action, then back with a message."""
     if step not in _STEP_FORMS:
         return tk.abort(404, tk._("Unknown data request action"))
-    if not _safe_ref(id):
+    if not safe_ref(id):
         return _not_found()
     action, fields = _STEP_FORMS[step]
     form = tk.request.form

@@ -24,6 +24,7 @@ from ckan.types import Context, DataDict
 from sqlalchemy import select
 
 from ckanext.satudata import permissions
+from ckanext.satudata.text import safe_ref
 
 __all__ = [
     "tag_list", "tag_search", "tag_autocomplete", "tag_show", "vocabulary_show", "vocabulary_list",
@@ -64,11 +65,11 @@ def hidden_from(context: Context, pkg: model.Package | None) -> bool:
 
 
 def _package(ref) -> model.Package | None:
-    return model.Package.get(ref) if isinstance(ref, str) and ref else None
+    return model.Package.get(ref) if safe_ref(ref) else None
 
 
 def _resource_package(ref) -> model.Package | None:
-    res = model.Session.get(model.Resource, ref) if isinstance(ref, str) and ref else None
+    res = model.Session.get(model.Resource, ref) if safe_ref(ref) else None
     return res.package if res is not None else None
 
 

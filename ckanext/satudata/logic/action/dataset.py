@@ -10,6 +10,8 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Row
 
 from ckanext.satudata import permissions, transitions, uploads, validation
+from ckanext.satudata.logic.action import core_lists
+from ckanext.satudata.text import safe_ref
 
 
 @tk.chained_action
@@ -71,9 +73,12 @@ def package_update(up_func, context: Context, data_dict: DataDict):
     ref = data_dict.get("id") or data_dict.get("name")
     if isinstance(ref, Row) and len(ref) == 1:
         ref = ref[0]  # core's bulk actions pass query rows
-    pkg = model.Package.get(ref) if isinstance(ref, str) and ref else None
+    pkg = model.Package.get(ref) if safe_ref(ref) else None
     if pkg is None or "sdi_status" not in pkg.extras:
-        return validation.save_and_queue(up_func, context, data_dict)
+        with core_lists.dataset_not_found_for_outsiders(context, ref):
+            return validation.save_and_queue(up_func, context, data_dict)
+    if core_lists.hidden_from(context, pkg):  # before the row lock: to them it does not exist
+        raise tk.ObjectNotFound(tk._("Dataset not found"))
     pkg = transitions.lock_dataset(pkg.id, deleted=True)
     before = pkg.extras.get("sdi_status")
     data_dict = dict(data_dict)
@@ -130,21 +135,22 @@ def package_delete(up_func, context: Context, data_dict: DataDict):
     the transaction core commits, and core reindexes it with those labels.
     It stops counting for its requests: the others may now complete a step."""
     ref = (data_dict or {}).get("id")
-    pkg = model.Package.get(ref) if isinstance(ref, str) and ref else None
-    sdi = pkg is not None and "sdi_status" in pkg.extras
-    if sdi:
-        transitions.sync_activity_labels(pkg, labels=permissions.agency_labels(pkg.owner_org))
+    pkg = model.Package.get(ref) if safe_ref(ref) else None
+    if core_lists.hidden_from(context, pkg):
+        raise tk.ObjectNotFound(tk._("Dataset not found"))
+    if pkg is None or "sdi_status" not in pkg.extras:
+        with core_lists.dataset_not_found_for_outsiders(context, ref):
+            return up_func(context, data_dict)
+    transitions.sync_activity_labels(pkg, labels=permissions.agency_labels(pkg.owner_org))
     try:
         result = up_func(context, data_dict)
     except Exception:
-        if sdi:
-            model.Session.rollback()  # the narrowed labels of a delete that did not happen
+        model.Session.rollback()  # the narrowed labels of a delete that did not happen
         raise
-    if sdi:
-        from ckanext.satudata.datarequest import notices, progress
-        events = progress.dataset_changed(pkg.id, _user_id(context))
-        model.repo.commit()
-        notices.enqueue(events)
+    from ckanext.satudata.datarequest import notices, progress
+    events = progress.dataset_changed(pkg.id, _user_id(context))
+    model.repo.commit()
+    notices.enqueue(events)
     return result
 
 
@@ -187,9 +193,11 @@ def package_show(up_func, context: Context, data_dict: DataDict):
     """A dataset names no related dataset its reader may not see. An SDI
     dataset the reader may not read answers as an unknown one: 404 "Dataset
     not found", without its id (issue 11, existence oracles)."""
-    from ckanext.satudata.logic.action.core_lists import dataset_not_found_for_outsiders
     data_dict = data_dict or {}
-    with dataset_not_found_for_outsiders(context, data_dict.get("id") or data_dict.get("name_or_id")):
+    ref = data_dict.get("id") or data_dict.get("name_or_id")
+    if isinstance(ref, str) and not safe_ref(ref):  # a NUL would reach the database (a 500)
+        raise tk.ObjectNotFound(tk._("Dataset not found"))
+    with core_lists.dataset_not_found_for_outsiders(context, ref):
         result = up_func(context, data_dict)
     _drop_unreadable_relationships(context, result)
     return result

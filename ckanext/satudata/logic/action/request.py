@@ -19,7 +19,7 @@ from ckanext.satudata import permissions, transitions
 from ckanext.satudata.datarequest import access, dictize, notices, progress, steps
 from ckanext.satudata.logic import request_schema as rs
 from ckanext.satudata.logic.schema import validate
-from ckanext.satudata.logic.validators import _text_problem
+from ckanext.satudata.text import text_problem
 from ckanext.satudata.model import DataRequest, RequestAgency, RequestComment, RequestFollower, utcnow
 
 # statuses before the request goes to the agencies (the Walidata prepares it)
@@ -41,7 +41,7 @@ def _require_id(data_dict: DataDict, *more: str) -> None:
         value = (data_dict or {}).get(key)
         if not isinstance(value, str) or not value.strip():
             errors[key] = [tk._("Missing value")]
-        elif problem := _text_problem(value):
+        elif problem := text_problem(value):
             errors[key] = [problem]
     if errors:
         raise tk.ValidationError(errors)

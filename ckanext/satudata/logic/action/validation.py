@@ -7,13 +7,14 @@ from ckan.types import Context, DataDict
 from ckanext.satudata import validation
 from ckanext.satudata.logic import schema
 from ckanext.satudata.logic.action.core_lists import resource_not_found_for_outsiders
-from ckanext.satudata.logic.validators import _text_problem, satudata_boolean
+from ckanext.satudata.logic.validators import satudata_boolean
+from ckanext.satudata.text import text_problem
 
 
 def _id_string(value):
     if not isinstance(value, str):
         raise tk.Invalid(tk._("Must be a string"))
-    problem = _text_problem(value)
+    problem = text_problem(value)
     if problem:
         raise tk.Invalid(problem)
     return value
