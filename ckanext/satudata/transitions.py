@@ -148,7 +148,7 @@ def apply(context: dict[str, Any], pkg: model.Package, action: str, note: str | 
     event = record_event(pkg, action, status, target, user.id if user else None, note, data)
     model.Session.flush()
     _activity(context, pkg, user.id if user else None,
-              {"action": action, "from": status, "to": target, "note": note})
+              {"action": action, "from": status, "to": target})
     sync_activity_labels(pkg)
     from ckanext.satudata.datarequest import notices as request_notices, progress
     request_events = progress.dataset_changed(pkg.id, user.id if user else None)

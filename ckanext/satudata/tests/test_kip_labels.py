@@ -383,3 +383,20 @@ def test_deleted_published_dataset_is_no_longer_served(shared_portal, app, via):
     assert _api(app, portal, "producer_a", "satudata_dataset_history", id=pkg["id"]).status_code == 200
     trail = _api(app, portal, "producer_a", "package_activity_list", id=pkg["id"], limit=100)
     assert publish["id"] in [a["id"] for a in trail.json["result"]]
+
+
+def test_the_walidata_publication_note_stays_out_of_the_public_activity(shared_portal, app):
+    """The notes are the review conversation (the history shows them only to
+    the agency, its PPID and the Walidata): the public publish activity holds
+    the transition, not its note."""
+    portal = shared_portal
+    pkg = portal.dataset(name=_name("publish-note"))
+    for step, who, extra in (("submit", portal.producer_a, {}), ("verify", portal.ppid_a, {}),
+                             ("publish", portal.walidata, {"note": f"Catatan internal {CANARY}"})):
+        helpers.call_action(f"satudata_dataset_{step}", {"user": who["name"]}, id=pkg["id"], **extra)
+    listed = _api(app, portal, "anonymous", "package_activity_list", id=pkg["id"], limit=100)
+    assert listed.status_code == 200
+    assert listed.json["result"][0]["data"]["satudata_transition"]["action"] == "publish"
+    assert CANARY not in listed.get_data(as_text=True)
+    history = _api(app, portal, "walidata", "satudata_dataset_history", id=pkg["id"])
+    assert CANARY in history.get_data(as_text=True)
