@@ -23,5 +23,6 @@ if [ "$fresh" = 1 ]; then
   "$VENV/bin/pip" install -q --no-deps -e "$ROOT"
   touch "$stamp"
 fi
-# Compiled translations are build output, not sources.
-"$VENV/bin/python" "$ROOT/scripts/compile_messages.py"
+# Compiled translations are build output, not sources (Babel's compile_catalog,
+# as a wheel build runs it).
+(cd "$ROOT" && "$VENV/bin/python" setup.py -q compile_catalog >/dev/null)

@@ -39,6 +39,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib import search, uploader
 from sqlalchemy import select
 
+from ckanext.satudata.msgid import N_
 from ckanext.satudata.model import DataRequest, RequestDataset, ResourceValidation, utcnow
 
 __all__ = ["is_tabular", "needs_validation", "enqueue", "enqueue_many", "run", "table_schema_for",
@@ -409,7 +410,7 @@ def delete(resource_id: str) -> bool:
     return True
 
 
-INTERRUPTED = "The validation was interrupted too many times (the worker stopped before it finished)"
+INTERRUPTED = N_("The validation was interrupted too many times (the worker stopped before it finished)")
 
 
 def mark_stale(older_than: int | None = None) -> dict[str, list[str]]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.satudata.msgid import N_
+
 __all__ = ["STEPS", "ACTORS", "STATUSES", "OPEN", "CLOSED", "STEP_OF_STATUS", "step_label", "status_label",
            "actor_label", "STEP_LABELS", "STATUS_LABELS", "ACTOR_LABELS", "FIRST_AUTOMATIC", "LAST_AUTOMATIC"]
 
@@ -28,11 +30,6 @@ OPEN = tuple(s for s in STATUSES if s not in CLOSED)
 # status -> the step it waits for (sent covers 6-10)
 STEP_OF_STATUS = {"submitted": 2, "dispositioned": 3, "awaiting_recommendation": 3, "recommended": 4,
                   "format_defined": 5, "delivered": 11}
-
-
-def N_(msgid: str) -> str:
-    """Marks a msgid for extraction; translated where it is shown."""
-    return msgid
 
 
 STEP_LABELS = {
