@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ckanext.satudata import metadata, vocab, wilayah, workflow
+from ckanext.satudata import vocab, workflow
 
 
 def satudata_choices(field: dict[str, Any]) -> list[dict[str, Any]]:
@@ -17,14 +17,6 @@ def satudata_vocab_label(name: str, value: str) -> str:
 
 def satudata_status_label(status: str | None) -> str:
     return workflow.status_label(status)
-
-
-def satudata_area_name(code: str | None) -> str:
-    return (wilayah.name(code) if code else None) or (code or "")
-
-
-def satudata_walidata_contact() -> dict[str, str]:
-    return metadata.walidata_contact()
 
 
 def satudata_allowed_transitions(pkg: dict[str, Any]) -> list[str]:

@@ -5,7 +5,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.satudata import indexing, metadata, subscriptions, uploads
+from ckanext.satudata import indexing, metadata, uploads
 from ckanext.satudata.datarequest import due
 from ckanext.satudata.permissions import SatudataPermissionLabels
 
@@ -25,14 +25,12 @@ class SatudataPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IResourceController, inherit=True)
     p.implements(p.IFacets, inherit=True)
-    p.implements(p.ISignal)
 
     _labels = SatudataPermissionLabels()
 
     # IConfigurer
     def update_config(self, config):
         tk.add_template_directory(config, "templates")
-        tk.add_public_directory(config, "public")
         tk.add_resource("assets", "satudata")
 
     # IConfigurable
@@ -66,7 +64,3 @@ class SatudataPlugin(p.SingletonPlugin, DefaultTranslation):
 
     def organization_facets(self, facets_dict, organization_type, package_type):
         return indexing.dataset_facets(facets_dict)
-
-    # ISignal
-    def get_signal_subscriptions(self):
-        return subscriptions.get_subscriptions()

@@ -2,7 +2,7 @@
 
 A ``B`` suffix (``P5DB``) counts working days: weekends and Indonesian public
 holidays (the maintained ``holidays`` package) are skipped. Times are stored
-as naive UTC; days are counted in ``ckan.display_timezone`` (Asia/Jakarta).
+as naive UTC; days are counted in ``ckanext.satudata.timezone`` (default Asia/Jakarta).
 """
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ import ckan.plugins.toolkit as tk
 import holidays
 from dateutil.relativedelta import relativedelta
 
-__all__ = ["Duration", "parse", "step_duration", "check_config", "add", "add_working_days", "is_working_day", "due_for_step"]
+__all__ = ["Duration", "parse", "step_duration", "check_config", "add", "add_working_days", "is_working_day", "due_for_step",
+           "zone"]
 
 _ISO = re.compile(r"^P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
                   r"(?:T(?:(?P<hours>\d+)H)?)?(?P<business>B)?$")
@@ -54,13 +55,20 @@ def step_duration(step: int, config=None) -> Duration:
 def check_config(config) -> None:
     """Parse all 11 time standards at start-up, so a mistyped one fails then,
     naming its key, and not in the middle of a step. (Step 1's is checked
-    too, though no due date comes from it: step 1 is done by filing.)"""
+    too, though no due date comes from it: step 1 is done by filing.) The
+    time zone is checked the same way."""
     for step in range(1, 12):
         step_duration(step, config)
+    try:
+        ZoneInfo(config.get("ckanext.satudata.timezone"))
+    except (ValueError, TypeError, KeyError) as e:
+        raise ValueError(f"ckanext.satudata.timezone: not a time zone: {e}") from None
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(tk.config.get("ckan.display_timezone") or "Asia/Jakarta")
+def zone() -> ZoneInfo:
+    """The portal's local time zone, in which days are counted: ``ckanext.satudata.timezone``
+    (core's ``ckan.display_timezone`` only formats dates and defaults to UTC)."""
+    return ZoneInfo(tk.config.get("ckanext.satudata.timezone"))
 
 
 @lru_cache(maxsize=32)
@@ -85,14 +93,14 @@ def add_working_days(local: dt.datetime, days: int) -> dt.datetime:
 
 def add(start_utc: dt.datetime, duration: Duration) -> dt.datetime:
     """The naive-UTC moment ``duration`` after ``start_utc``."""
-    zone = _zone()
-    local = start_utc.replace(tzinfo=dt.timezone.utc).astimezone(zone).replace(tzinfo=None)
+    local_zone = zone()
+    local = start_utc.replace(tzinfo=dt.timezone.utc).astimezone(local_zone).replace(tzinfo=None)
     if duration.business:
         local = add_working_days(local, duration.days + 5 * duration.weeks)
     else:
         local = local + relativedelta(years=duration.years, months=duration.months, weeks=duration.weeks,
                                       days=duration.days, hours=duration.hours)
-    return local.replace(tzinfo=zone).astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return local.replace(tzinfo=local_zone).astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
 def due_for_step(step: int, previous_end_utc: dt.datetime) -> dt.datetime:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from zoneinfo import ZoneInfo
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -18,7 +17,7 @@ from ckan.lib import mailer
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
-from ckanext.satudata.datarequest import notices, steps
+from ckanext.satudata.datarequest import due, notices, steps
 from ckanext.satudata.model import DataRequest, NoticeLog, utcnow
 
 __all__ = ["overdue_requests", "step_owners", "remind", "ReminderError"]
@@ -48,8 +47,7 @@ def step_owners(req: DataRequest) -> list[model.User]:
 
 
 def _local_date(now: dt.datetime) -> dt.date:
-    zone = ZoneInfo(tk.config.get("ckan.display_timezone") or "Asia/Jakarta")
-    return now.replace(tzinfo=dt.timezone.utc).astimezone(zone).date()
+    return now.replace(tzinfo=dt.timezone.utc).astimezone(due.zone()).date()
 
 
 def _claim(key: str) -> bool:
@@ -118,8 +116,7 @@ def _reminder(req: DataRequest, _) -> tuple[str, str]:
     label = steps.step_label(req.step, _)
     subject = notices.one_line(_("[Data request] %(title)s: step %(step)s is overdue (%(label)s)") % {
         "title": req.title, "step": req.step, "label": label})
-    due_local = req.step_due.replace(tzinfo=dt.timezone.utc).astimezone(
-        ZoneInfo(tk.config.get("ckan.display_timezone") or "Asia/Jakarta"))
+    due_local = req.step_due.replace(tzinfo=dt.timezone.utc).astimezone(due.zone())
     body = "\n".join([subject, "", _("Due: %(due)s") % {"due": due_local.strftime("%Y-%m-%d %H:%M %Z")},
                       notices.request_url(req), "", "-- ", tk.config.get("ckan.site_title") or "Satu Data"])
     return subject, body

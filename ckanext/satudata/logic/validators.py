@@ -323,10 +323,6 @@ def _keep(key, data, stored) -> None:
     data[key] = stored
 
 
-def satudata_keep_stored(key, data, errors, context):
-    _keep(key, data, _stored_extra(context, data, key[0]))
-
-
 def satudata_keep_stored_resource(key, data, errors, context):
     """Resource fields written only by the validation job. A new URL or upload
     drops them (the chained package_update then queues a new validation)."""
