@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ckanext.satudata.model import RoleGrant, utcnow
 
-__all__ = ["ROLES", "ORG_ROLES", "role_label", "user_object", "has_role", "active_grants", "grant", "revoke", "users_with_role",
+__all__ = ["ROLES", "users_by_id", "ORG_ROLES", "role_label", "user_object", "has_role", "active_grants", "grant", "revoke", "users_with_role",
            "agency_producers"]
 
 ROLES = ("walidata", "pembina", "forum", "ppid")
@@ -38,6 +38,15 @@ def user_object(user) -> model.User | None:
     if not isinstance(user, str):
         return None
     return model.User.get(user)
+
+
+def users_by_id(ids) -> dict[str, model.User]:
+    """The users of ``ids`` in one query (lists name their actors without a
+    query per row)."""
+    wanted = {i for i in ids if isinstance(i, str) and i}
+    if not wanted:
+        return {}
+    return {u.id: u for u in model.Session.scalars(select(model.User).where(model.User.id.in_(wanted)))}
 
 
 _ANY = object()

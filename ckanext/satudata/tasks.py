@@ -19,10 +19,12 @@ def _datasets(status: str, org_ids: list[str] | None) -> list[dict]:
         if not org_ids:
             return []
         query = query.where(model.Package.owner_org.in_(org_ids))
-    rows = model.Session.scalars(query.order_by(model.Package.metadata_modified)).all()
+    rows = model.Session.execute(
+        query.add_columns(model.Group.title).outerjoin(model.Group, model.Group.id == model.Package.owner_org)
+        .order_by(model.Package.metadata_modified)).all()
     return [{"id": p.id, "name": p.name, "title": p.title, "owner_org": p.owner_org,
-             "organization": p.owner_org and model.Group.get(p.owner_org).title,
-             "sdi_status": status, "metadata_modified": p.metadata_modified.isoformat()} for p in rows]
+             "organization": p.owner_org and org_title,
+             "sdi_status": status, "metadata_modified": p.metadata_modified.isoformat()} for p, org_title in rows]
 
 
 def for_user(user) -> dict[str, list[dict]]:

@@ -7,12 +7,12 @@ from typing import Any
 import ckan.model as model
 from sqlalchemy import func, select
 
-from ckanext.satudata import permissions
+from ckanext.satudata import permissions, roles
 from ckanext.satudata.datarequest import access, progress, steps
 from ckanext.satudata.model import DataRequest, RequestAgency, RequestComment, RequestEvent, RequestFollower, utcnow
 
 __all__ = ["iso", "is_overdue", "request_dict", "public_dict", "list_rows", "timeline", "event_dict",
-           "comment_dict"]
+           "comment_dict", "comment_dicts"]
 
 
 def iso(value) -> str | None:
@@ -103,28 +103,43 @@ def list_rows(requests: list[DataRequest], user) -> list[dict[str, Any]]:
     return rows
 
 
-def event_dict(event: RequestEvent) -> dict[str, Any]:
+def event_dict(event: RequestEvent, users: dict[str, model.User] | None = None) -> dict[str, Any]:
     out = event.as_dict()
-    out["actor"] = _user_name(event.actor_id)
+    out["actor"] = _name_of(event.actor_id, users)
     return out
 
 
-def comment_dict(comment: RequestComment) -> dict[str, Any]:
-    user = model.User.get(comment.user_id) if comment.user_id else None
+def _name_of(user_id: str | None, users: dict[str, model.User] | None) -> str | None:
+    if users is None:
+        return _user_name(user_id)
+    user = users.get(user_id) if user_id else None
+    return user.name if user else None
+
+
+def comment_dict(comment: RequestComment, users: dict[str, model.User] | None = None) -> dict[str, Any]:
+    if users is None:
+        users = roles.users_by_id([comment.user_id])
+    user = users.get(comment.user_id) if comment.user_id else None
     return {"id": comment.id, "user": user.name if user else None,
             "user_display_name": user.display_name if user else None,
             "comment": comment.comment, "created": iso(comment.created)}
 
 
-def _done_by(event: RequestEvent) -> str | None:
+def comment_dicts(comments: list[RequestComment]) -> list[dict[str, Any]]:
+    """The comments, their authors looked up at once."""
+    users = roles.users_by_id(c.user_id for c in comments)
+    return [comment_dict(c, users) for c in comments]
+
+
+def _done_by(event: RequestEvent, users: dict[str, model.User]) -> str | None:
     """Who did a step: for steps 6-10, everyone who did it for one of the
     datasets (in the order they did), else the event's actor."""
     names = []
     for actor in (event.data or {}).get("actors") or []:
-        name = _user_name(actor.get("user_id"))
+        name = _name_of(actor.get("user_id"), users)
         if name and name not in names:
             names.append(name)
-    return ", ".join(names) if names else _user_name(event.actor_id)
+    return ", ".join(names) if names else _name_of(event.actor_id, users)
 
 
 def timeline(req: DataRequest) -> dict[str, Any]:
@@ -132,6 +147,8 @@ def timeline(req: DataRequest) -> dict[str, Any]:
     events = list(model.Session.scalars(
         select(RequestEvent).where(RequestEvent.request_id == req.id).order_by(RequestEvent.created)).all())
     done = {e.step: e for e in events if e.kind == "step"}
+    users = roles.users_by_id([e.actor_id for e in events] + [
+        a.get("user_id") for e in events for a in (e.data or {}).get("actors") or [] if isinstance(a, dict)])
     now = utcnow()
     rows = []
     for step in steps.STEPS:
@@ -140,8 +157,8 @@ def timeline(req: DataRequest) -> dict[str, Any]:
                "actor_role_label": steps.actor_label(role)}
         event = done.get(step)
         if event is not None:
-            row.update(state="done", done_at=iso(event.created), done_by=_done_by(event),
-                       done_by_datasets=[{"dataset": a.get("dataset"), "user": _user_name(a.get("user_id"))}
+            row.update(state="done", done_at=iso(event.created), done_by=_done_by(event, users),
+                       done_by_datasets=[{"dataset": a.get("dataset"), "user": _name_of(a.get("user_id"), users)}
                                          for a in (event.data or {}).get("actors") or []],
                        due_at=iso(event.due), overdue=bool(event.due and event.created > event.due),
                        note=event.note, skipped=bool((event.data or {}).get("not_needed")))
@@ -153,4 +170,4 @@ def timeline(req: DataRequest) -> dict[str, Any]:
                        note=None, skipped=False)
         rows.append(row)
     return {"id": req.id, "status": req.status, "status_label": steps.status_label(req.status),
-            "step": req.step, "steps": rows, "events": [event_dict(e) for e in events]}
+            "step": req.step, "steps": rows, "events": [event_dict(e, users) for e in events]}

@@ -587,7 +587,7 @@ def satudata_request_comment_list(context: Context, data_dict: DataDict) -> list
     _existing(data_dict)
     rows = model.Session.scalars(select(RequestComment).where(RequestComment.request_id == data_dict["id"])
                                  .order_by(RequestComment.created)).all()
-    return [dictize.comment_dict(c) for c in rows]
+    return dictize.comment_dicts(list(rows))
 
 
 @_releasing_locks

@@ -4,6 +4,7 @@ from __future__ import annotations
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
+from sqlalchemy import select
 
 from ckanext.satudata import roles
 from ckanext.satudata.logic import schema
@@ -34,20 +35,27 @@ def _actor_id(context: Context) -> str | None:
     return user.id if user else None
 
 
-def _user_name(user_id: str | None) -> str | None:
-    user = roles.user_object(user_id)
-    return user.name if user else user_id
+def _grant_dicts(grants) -> list[dict]:
+    """The grants with their users' and agencies' names, looked up at once."""
+    users = roles.users_by_id(i for g in grants for i in (g.user_id, g.granted_by, g.revoked_by))
+    org_ids = {g.organization_id for g in grants if g.organization_id}
+    orgs = {o.id: o for o in model.Session.scalars(
+        select(model.Group).where(model.Group.id.in_(org_ids)))} if org_ids else {}
 
+    def name(user_id):
+        return users[user_id].name if user_id in users else user_id
 
-def _grant_dict(grant) -> dict:
-    out = grant.as_dict()
-    out["user_name"] = _user_name(grant.user_id)
-    out["granted_by_name"] = _user_name(grant.granted_by)
-    out["revoked_by_name"] = _user_name(grant.revoked_by)
-    if grant.organization_id:
-        org = model.Group.get(grant.organization_id)
-        out["organization_name"] = org.name if org else None
-        out["organization_title"] = org.title if org else None
+    out = []
+    for grant in grants:
+        row = grant.as_dict()
+        row["user_name"] = name(grant.user_id)
+        row["granted_by_name"] = name(grant.granted_by)
+        row["revoked_by_name"] = name(grant.revoked_by)
+        if grant.organization_id:
+            org = orgs.get(grant.organization_id)
+            row["organization_name"] = org.name if org else None
+            row["organization_title"] = org.title if org else None
+        out.append(row)
     return out
 
 
@@ -69,7 +77,7 @@ def satudata_role_grant(context: Context, data_dict: DataDict) -> dict:
                         by=_actor_id(context), institution=(data.get("institution") or "").strip() or None)
     if not context.get("defer_commit"):
         context["model"].repo.commit()
-    return _grant_dict(grant)
+    return _grant_dicts([grant])[0]
 
 
 def satudata_role_revoke(context: Context, data_dict: DataDict) -> dict:
@@ -107,4 +115,4 @@ def satudata_role_list(context: Context, data_dict: DataDict) -> list[dict]:
     if data.get("user"):
         filters["user_id"] = data["user"]
     grants = roles.active_grants(**filters)
-    return [_grant_dict(g) for g in grants]
+    return _grant_dicts(list(grants))

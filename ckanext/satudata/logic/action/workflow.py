@@ -187,9 +187,12 @@ def satudata_dataset_history(context: Context, data_dict: DataDict) -> list[dict
                 row.pop(key, None)
             out.append(row)
         return out
+    actor_ids = {event.user_id for event in events if event.user_id}
+    actors = {user.id: user for user in model.Session.scalars(
+        select(model.User).where(model.User.id.in_(actor_ids)))} if actor_ids else {}
     for event in events:
         row = event.as_dict()
-        user = model.User.get(event.user_id) if event.user_id else None
+        user = actors.get(event.user_id)
         row["user_name"] = user.name if user else None
         row["user_display_name"] = user.display_name if user else None
         out.append(row)
