@@ -41,7 +41,7 @@ $CKAN db init >/dev/null
 $CKAN db upgrade -p satudata >/dev/null
 stop_process web; stop_process worker; stop_process validation-worker
 log "loading sample data"
-$CKAN satudata demo-load
+$CKAN satudata-demo load
 $CKAN search-index rebuild -r >/dev/null 2>&1 || $CKAN search-index rebuild >/dev/null
 
 start_process worker $CKAN jobs worker default   # notices never wait behind a validation:
@@ -58,7 +58,7 @@ cat <<MSG
   Satu Data Sumedang demo portal: http://127.0.0.1:$DEMO_PORT
   Job workers: running (logs: .var/log/worker.log, .var/log/validation-worker.log)
 
-  Demo logins (password for all: $("$VENV/bin/python" -c 'from ckanext.satudata.demo import PASSWORD; print(PASSWORD)')):
+  Demo logins (password for all: $("$VENV/bin/python" -c 'from ckanext.satudata.demo.data import PASSWORD; print(PASSWORD)')):
     admin                 sysadmin
     walidata              Walidata (Diskominfo)
     pembina               Pembina Data (BPS)

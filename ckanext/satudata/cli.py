@@ -16,7 +16,7 @@ def _site_user_context() -> dict:
 
 @click.group(short_help="Satu Data Indonesia portal commands")
 def satudata():
-    """Satu Data Indonesia: roles, demo data, reminders."""
+    """Satu Data Indonesia: roles, reminders, re-queueing."""
 
 
 @satudata.group()
@@ -89,15 +89,6 @@ def remind():
     click.echo(f"{len(sent)} reminders sent")
     if failed:
         raise click.ClickException(f"{len(failed)} reminders failed (see the log); they are retried on the next run")
-
-
-@satudata.command("demo-load")
-def demo_load():
-    """Load the Kabupaten Sumedang sample agencies, users and datasets (idempotent)."""
-    from ckanext.satudata import demo
-
-    for line in demo.load():
-        click.echo(line)
 
 
 @satudata.command("validation-requeue")

@@ -107,7 +107,7 @@ def test_draft_to_published_in_a_browser_as_the_demo_users(live_server, clean_qu
     from playwright.sync_api import sync_playwright
     from ckan.lib import jobs
 
-    from ckanext.satudata import demo
+    from ckanext.satudata.demo import data as demo
 
     list(demo.load())
     jobs.get_queue().empty()  # the demo's own notices: only the new CSV's validation is run below

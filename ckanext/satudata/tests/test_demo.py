@@ -1,10 +1,10 @@
-"""`ckan satudata demo-load` on an empty portal: the datasets and requests it
+"""`ckan satudata-demo load` (the satudata_demo plugin's data.load) on an empty portal: the datasets and requests it
 promises, and a second run that changes nothing."""
 import pytest
 
 import ckan.model as model
 
-from ckanext.satudata import demo
+from ckanext.satudata.demo import data as demo
 from ckanext.satudata.model import DataRequest
 
 pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "clean_queues")

@@ -12,7 +12,7 @@ import ckan.model as model
 import ckan.tests.helpers as helpers
 from ckan.lib import jobs
 
-from ckanext.satudata import demo
+from ckanext.satudata.demo import data as demo
 from ckanext.satudata.tests.conftest import complete_metadata
 from ckanext.satudata.tests.test_browser import ARTIFACTS, _chromium, _login, live_server  # noqa: F401
 

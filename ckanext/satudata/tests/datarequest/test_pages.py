@@ -9,7 +9,7 @@ import ckan.plugins.toolkit as tk
 import ckan.tests.factories as factories
 import ckan.tests.helpers as helpers
 
-from ckanext.satudata import demo
+from ckanext.satudata.demo import data as demo
 from ckanext.satudata.model import DataRequest
 
 pytestmark = pytest.mark.usefixtures("clean_db", "clean_index")

@@ -13,7 +13,7 @@ from freezegun import freeze_time
 import ckan.tests.helpers as helpers
 from ckan.lib import jobs
 
-from ckanext.satudata import demo
+from ckanext.satudata.demo import data as demo
 from ckanext.satudata.tests.conftest import complete_metadata, upload
 
 pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "clean_queues")
