@@ -16,18 +16,47 @@ from werkzeug.datastructures import FileStorage
 import ckan.tests.factories as factories
 import ckan.tests.helpers as helpers
 
+from ckanext.satudata.tests import _speed
+
+
+def pytest_configure(config):
+    """An xdist worker's own database, site_id, Redis db, storage and ports
+    (before CKAN's plugin loads test.ini)."""
+    _speed.configure_worker(config)
+
 
 @pytest.fixture
-def clean_db(reset_db, migrate_db_for):
-    """CKAN's clean_db, plus the activity and satudata migrations."""
-    reset_db()
-    migrate_db_for("activity")
-    migrate_db_for("satudata")
+def clean_db():
+    """An empty database at the head of CKAN's, activity's and satudata's
+    migrations (one TRUNCATE, see _speed.empty_database)."""
+    _speed.empty_database()
 
 
 @pytest.fixture(autouse=True)
-def _satudata_plugins(with_plugins):
-    """test.ini's plugins (activity, scheming, satudata) for every test."""
+def _satudata_plugins(request):
+    """test.ini's plugins (activity, scheming, satudata) for every test, loaded
+    once; a test with a ``ckan_config`` mark has them reloaded under its config
+    (CKAN's ``with_plugins``), and the next test loads them back."""
+    if _speed.needs_reload(request.node):
+        request.getfixturevalue("with_plugins")
+    else:
+        _speed.ensure_plugins()
+    _speed.ensure_database()
+
+
+@pytest.fixture
+def app(make_app, request):
+    """CKAN's ``app``, its Flask app built once for the loaded plugins (a new
+    client, so new cookies, for each test)."""
+    if _speed.needs_reload(request.node):
+        return make_app()
+    return _speed.test_app()
+
+
+@pytest.fixture(scope="session")
+def reset_queues():
+    """CKAN's, for this site's queues only (xdist workers may share a Redis db)."""
+    return _speed.reset_site_queues
 
 
 def complete_metadata(**overrides) -> dict:
@@ -128,28 +157,21 @@ def module_portal():
     API token per user (``portal.tokens``) and an admin of agency A
     (``portal.admin_a``). Tests that share it make their own datasets under
     unique names and must not use ``clean_db``."""
-    import ckan.plugins as plugins
-    from ckan.cli.db import _run_migrations
     from ckan.lib import search
 
-    plugins.load_all()
-    try:
-        factories.fake.unique.clear()
-        helpers.reset_db()
-        _run_migrations("activity")
-        _run_migrations("satudata")
-        search.clear_all()
-        portal = Portal()
-        portal.admin_a = portal._user("admin-a")
-        helpers.call_action("organization_member_create", id=portal.org_a["id"],
-                            username="admin-a", role="admin")
-        portal.tokens = {}
-        for attr in ("sysadmin", "producer_a", "producer_b", "plain", "walidata", "pembina", "forum",
-                     "ppid_a", "ppid_b", "admin_a"):
-            user = getattr(portal, attr)["name"]
-            portal.tokens[attr] = helpers.call_action("api_token_create", user=user, name="t")["token"]
-    finally:
-        plugins.unload_all()
+    _speed.ensure_plugins()
+    factories.fake.unique.clear()
+    _speed.empty_database()
+    search.clear_all()
+    portal = Portal()
+    portal.admin_a = portal._user("admin-a")
+    helpers.call_action("organization_member_create", id=portal.org_a["id"],
+                        username="admin-a", role="admin")
+    portal.tokens = {}
+    for attr in ("sysadmin", "producer_a", "producer_b", "plain", "walidata", "pembina", "forum",
+                 "ppid_a", "ppid_b", "admin_a"):
+        user = getattr(portal, attr)["name"]
+        portal.tokens[attr] = helpers.call_action("api_token_create", user=user, name="t")["token"]
     return portal
 
 
