@@ -46,7 +46,7 @@ What it does, in one process:
 Why ``package_search`` is the core counterpart: it is CKAN's own "list what
 this user may see, filtered, counted, one page, newest first" action, like
 ``satudata_request_list``: per-user visibility (permission labels, as the
-request list's ``visible_clause``), a filter (the year facet, ~20 % of the
+request list's ``full_clause`` or public flag), a filter (the year facet, ~20 % of the
 datasets, like overdue), a total count and a page of 20 dictized rows. The
 datasets mirror the requests (same number, same agencies, same split between
 what everybody / one agency / the Walidata may see). ``organization_list`` and

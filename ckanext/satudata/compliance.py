@@ -12,9 +12,8 @@ import ckan.plugins.toolkit as tk
 from ckanext.satudata import vocab, wilayah
 from ckanext.satudata.logic import validators
 
-__all__ = ["PRINCIPLES", "check", "required_fields", "field_errors"]
+__all__ = ["check", "required_fields", "field_errors"]
 
-PRINCIPLES = ("standar_data", "metadata", "interoperabilitas", "kode_referensi")
 _STANDARD_FIELDS = ("sdi_standard_code", "sdi_concept", "sdi_definition", "sdi_unit")
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["VOCABULARIES", "terms", "values", "term", "label", "choices", "current_lang"]
+__all__ = ["terms", "values", "term", "label", "choices", "current_lang"]
 
 _PATH = os.path.join(os.path.dirname(__file__), "data", "vocabularies.yaml")
 _FALLBACK_LANG = "id"
@@ -21,9 +21,6 @@ _FALLBACK_LANG = "id"
 def _load() -> dict[str, list[dict[str, Any]]]:
     with open(_PATH, encoding="utf-8") as f:
         return yaml.safe_load(f)
-
-
-VOCABULARIES = tuple(_load())
 
 
 def terms(name: str) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
 
-__all__ = ["STATUSES", "TRANSITIONS", "EDITABLE", "can_transition", "status_label", "action_label"]
+__all__ = ["STATUSES", "TRANSITIONS", "can_transition", "status_label", "action_label"]
 
 STATUSES = ("draft", "submitted", "rejected", "verified", "published")
 
@@ -20,10 +20,6 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "publish": (("verified",), "published"),
     "unpublish": (("published",), "verified"),
 }
-
-# A producer may edit in these states; editing a published dataset returns it to draft.
-EDITABLE = ("draft", "rejected", "published")
-
 
 def can_transition(action: str, status: str | None) -> bool:
     allowed, _target = TRANSITIONS[action]

@@ -15,7 +15,7 @@ from ckanext.satudata import permissions, roles
 from ckanext.satudata.model import DataRequest, RequestAgency
 
 __all__ = ["user_of", "is_requester", "is_asked_pembina", "member_org_ids", "producer_org_ids",
-           "is_target_member", "is_target_producer", "can_see", "Viewer", "full_clause", "can_see_public", "visible_clause"]
+           "is_target_member", "is_target_producer", "can_see", "Viewer", "full_clause", "can_see_public"]
 
 
 def user_of(user) -> model.User | None:
@@ -105,11 +105,6 @@ class Viewer:
 
 def can_see_public(req: DataRequest) -> bool:
     return bool(req.is_public)
-
-
-def visible_clause(user):
-    """The SQL condition matching the requests ``user`` may list."""
-    return or_(full_clause(user), DataRequest.is_public.is_(True))
 
 
 def full_clause(user):
