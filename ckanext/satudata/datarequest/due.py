@@ -60,7 +60,8 @@ def check_config(config) -> None:
     for step in range(1, 12):
         step_duration(step, config)
     try:
-        ZoneInfo(config.get("ckanext.satudata.timezone"))
+        key = "ckanext.satudata.timezone"
+        ZoneInfo(config.get(key, tk.config.get(key)))  # absent: the declared default
     except (ValueError, TypeError, KeyError) as e:
         raise ValueError(f"ckanext.satudata.timezone: not a time zone: {e}") from None
 

@@ -83,7 +83,7 @@ def test_only_who_may_see_the_dataset_sees_the_report(portal, app):
     assert "satudata-validation" not in page and "dua ribu" not in page
     page = app.get(url, headers={"Authorization": _token(portal.producer_b)}, status=404).get_data(as_text=True)
     assert "dua ribu" not in page
-    app.get(f"/api/3/action/resource_validation_show?resource_id={res['id']}", status=403)
+    app.get(f"/api/3/action/resource_validation_show?resource_id={res['id']}", status=404)  # hidden = unknown
     assert "dua ribu" in app.get(url, headers={"Authorization": _token(portal.ppid_a)}).get_data(as_text=True)
 
 
