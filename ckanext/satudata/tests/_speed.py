@@ -88,6 +88,15 @@ def configure_worker(config) -> None:
                    check=True, stdout=subprocess.DEVNULL)
 
 
+def parametrize_id(val, argname) -> str | None:
+    """xdist workers must collect the same test ids: a ZIP parameter (an XLSX
+    built at import) carries its build time, so it is named by its argument and
+    not by its bytes; any other value keeps pytest's id."""
+    if isinstance(val, bytes) and val.startswith(b"PK\x03\x04"):
+        return f"{argname}-zip"
+    return None
+
+
 # ------------------------------------------------------------------ plugins
 
 def needs_reload(node) -> bool:

@@ -25,6 +25,11 @@ def pytest_configure(config):
     _speed.configure_worker(config)
 
 
+def pytest_make_parametrize_id(config, val, argname):
+    """The same test ids in every xdist worker (see _speed.parametrize_id)."""
+    return _speed.parametrize_id(val, argname)
+
+
 @pytest.fixture
 def clean_db():
     """An empty database at the head of CKAN's, activity's and satudata's
