@@ -6,9 +6,11 @@ fixtures use.
   (the slot's) CKAN_* variables before CKAN's plugin reads the config in
   ``pytest_sessionstart``; subprocesses (``ckan run``, ``ckan jobs worker``)
   inherit them.
-- The plugins of test.ini are loaded once and stay loaded; a test with a
-  ``ckan_config`` (or ``with_plugins``) mark reloads them with its config through
-  CKAN's ``with_plugins``, as before, and the next test loads them back.
+- The plugins of test.ini are loaded once and stay loaded, and the Flask app of
+  the ``app`` fixture is built once; a test with a ``ckan_config`` (or
+  ``with_plugins``) mark reloads them under its config through CKAN's
+  ``with_plugins`` and gets its own app, as before, and the next test loads
+  test.ini's plugins back.
 - An empty database is one ``TRUNCATE ... CASCADE`` of every table but the
   alembic version tables, as long as the schema is the migrated one of the
   session's first, full reset.
@@ -104,12 +106,6 @@ def needs_reload(node) -> bool:
     return any(any(True for _ in node.iter_markers(name)) for name in RELOAD_MARKS)
 
 
-def loaded_plugins() -> tuple:
-    """The plugin objects now loaded, in load order."""
-    from ckan.plugins import core
-    return tuple(core._PLUGINS_SERVICE.get(name) for name in core._PLUGINS)
-
-
 def ensure_plugins() -> None:
     """test.ini's plugins loaded (load them if a reloading test, or a CLI run,
     left them unloaded or a different set)."""
@@ -124,11 +120,12 @@ def ensure_plugins() -> None:
 
 
 class _AppCache:
-    """The Flask app of the loaded plugins (``app`` fixture): CKAN builds one per
-    test, which loads every plugin again; a new one is built when the plugins were
-    reloaded since. Each test still gets its own client (cookies)."""
+    """The Flask app of test.ini's config (``app`` fixture), built once: CKAN
+    builds one per test, loading every plugin again each time. Plugins are
+    singletons, so a reload re-registers the same objects, and a test with a
+    ``ckan_config`` mark gets an app of its own. Each test gets a new client
+    (new cookies)."""
     flask_app = None
-    built_with: tuple = ()
 
     @classmethod
     def get(cls):
@@ -136,11 +133,8 @@ class _AppCache:
         from ckan.common import config
 
         config["testing"] = True  # as helpers._get_test_app
-        current = loaded_plugins()
-        if cls.flask_app is None or len(current) != len(cls.built_with) or any(
-                a is not b for a, b in zip(current, cls.built_with)):
-            cls.flask_app = helpers._get_test_app().app  # loads the plugins again
-            cls.built_with = loaded_plugins()
+        if cls.flask_app is None:
+            cls.flask_app = helpers._get_test_app().app
         return helpers.CKANTestApp(cls.flask_app)
 
 

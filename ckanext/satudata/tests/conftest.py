@@ -51,8 +51,9 @@ def _satudata_plugins(request):
 
 @pytest.fixture
 def app(make_app, request):
-    """CKAN's ``app``, its Flask app built once for the loaded plugins (a new
-    client, so new cookies, for each test)."""
+    """CKAN's ``app``, its Flask app built once for test.ini's config (a new
+    client, so new cookies, for each test; a test with a ``ckan_config`` mark
+    gets an app of its own)."""
     if _speed.needs_reload(request.node):
         return make_app()
     return _speed.test_app()
