@@ -98,12 +98,7 @@ def validation_requeue(older_than):
     """Re-queue validations left pending/running by a dead worker (run from cron)."""
     from ckanext.satudata import validation
 
-    result = validation.mark_stale(older_than)
-    for resource_id in result["requeued"]:
-        click.echo(f"requeued {resource_id}")
-    for resource_id in result["given_up"]:
-        click.echo(f"gave up {resource_id} (error report)")
-    click.echo(f"{len(result['requeued'])} requeued, {len(result['given_up'])} given up")
+    _echo_requeued(validation.mark_stale(older_than), given_up_note=" (error report)")
 
 
 @satudata.command("notice-requeue")
@@ -113,9 +108,13 @@ def notice_requeue(older_than):
     """Queue again the notices that Redis, SMTP or a dead worker kept from being sent (run from cron)."""
     from ckanext.satudata import outbox
 
-    result = outbox.requeue(older_than)
-    for key in result["requeued"]:
-        click.echo(f"requeued {key}")
-    for key in result["given_up"]:
-        click.echo(f"gave up {key}")
+    _echo_requeued(outbox.requeue(older_than))
+
+
+def _echo_requeued(result: dict[str, list[str]], given_up_note: str = "") -> None:
+    """What a requeue command did: each item, then the counts."""
+    for item in result["requeued"]:
+        click.echo(f"requeued {item}")
+    for item in result["given_up"]:
+        click.echo(f"gave up {item}{given_up_note}")
     click.echo(f"{len(result['requeued'])} requeued, {len(result['given_up'])} given up")

@@ -313,3 +313,49 @@ def at_once(calls, held, meanwhile=None) -> list:
         assert not thread.is_alive()
     model.Session.remove()
     return outcomes
+
+
+SLOW_CSV = b"kecamatan,tahun,jumlah\nJatinangor,2024,120\nWado,2024,80\n"
+
+
+class SlowThenFastCSV(BaseHTTPRequestHandler):
+    """Serves SLOW_CSV: the first download trickles for a minute (a job hangs
+    in it until its worker is killed), later ones are quick. Subclass it per
+    server: ``type("Handler", (SlowThenFastCSV,), {"requests": 0, "first_request": threading.Event()})``."""
+
+    requests = 0
+    first_request: threading.Event
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        cls = type(self)
+        cls.requests += 1
+        self.send_response(200)
+        self.send_header("Content-Type", "text/csv")
+        if cls.requests == 1:
+            self.end_headers()
+            cls.first_request.set()
+            try:
+                self.wfile.write(SLOW_CSV[:23])
+                for _ in range(600):
+                    self.wfile.write(b"W")
+                    self.wfile.flush()
+                    time.sleep(0.1)
+            except OSError:
+                pass  # the worker was killed
+            return
+        self.send_header("Content-Length", str(len(SLOW_CSV)))
+        self.end_headers()
+        self.wfile.write(SLOW_CSV)
+
+
+@pytest.fixture
+def worker_ini(tmp_path):
+    """test.ini for a ``ckan`` subprocess, allowing loopback test servers as resource URLs."""
+    import pathlib
+    path = tmp_path / "worker.ini"
+    path.write_text(f"[app:main]\nuse = config:{pathlib.Path(__file__).resolve().parents[3] / 'test.ini'}\n"
+                    "ckanext.satudata.validation.allow_private_urls = true\n")
+    return str(path)

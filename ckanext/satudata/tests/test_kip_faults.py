@@ -17,7 +17,6 @@ import subprocess
 import threading
 import time
 import urllib.request
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -29,7 +28,7 @@ from ckan.lib import jobs
 
 from ckanext.satudata import validation
 from ckanext.satudata.model import DatasetEvent, NoticeLog
-from ckanext.satudata.tests.conftest import local_http_server, upload
+from ckanext.satudata.tests.conftest import SlowThenFastCSV, local_http_server, upload
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 VAR = ROOT / ".var"
@@ -371,50 +370,17 @@ def test_smtp_down_fails_the_notice_job_and_a_retry_tells_each_recipient_once(sh
 
 # ----------------------------------------------------------------- d. the worker
 
-class _SlowThenFast(BaseHTTPRequestHandler):
-    """The first download trickles (the job hangs in it); later ones are quick."""
-
-    requests = 0
-    first_request: threading.Event
-
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        cls = type(self)
-        cls.requests += 1
-        self.send_response(200)
-        self.send_header("Content-Type", "text/csv")
-        if cls.requests == 1:
-            self.end_headers()
-            cls.first_request.set()
-            try:
-                self.wfile.write(CSV[:23])
-                for _ in range(600):
-                    self.wfile.write(b"W")
-                    self.wfile.flush()
-                    time.sleep(0.1)
-            except OSError:
-                pass  # the worker was killed
-            return
-        self.send_header("Content-Length", str(len(CSV)))
-        self.end_headers()
-        self.wfile.write(CSV)
-
-
 @pytest.mark.ckan_config("ckanext.satudata.validation.allow_private_urls", "true")
 def test_workers_killed_mid_job_their_validation_and_notice_are_requeued_and_completed(
-        shared_portal, app, redis, smtp, cli, empty_outbox, tmp_path):
+        shared_portal, app, redis, smtp, cli, empty_outbox, worker_ini, tmp_path):
     """Two real `ckan jobs worker` processes, SIGKILLed: one in the middle of a
     validation (its download held), one in the middle of a notice (SMTP holding
     the PPID's address). The validation does not stay `running`: validation-requeue
     re-queues it; notice-requeue re-queues the notice; a new worker finishes both,
     and the PPID is told exactly once."""
     p = shared_portal
-    handler = type("Handler", (_SlowThenFast,), {"requests": 0, "first_request": threading.Event()})
-    ini = tmp_path / "worker.ini"
-    ini.write_text(f"[app:main]\nuse = config:{ROOT / 'test.ini'}\n"
-                   "ckanext.satudata.validation.allow_private_urls = true\n")
+    handler = type("Handler", (SlowThenFastCSV,), {"requests": 0, "first_request": threading.Event()})
+    ini = worker_ini
     pkg = p.dataset(name="faults-worker", resource=False)
     told = p.dataset(name="faults-worker-notice")
     smtp.box.stall.add(p.ppid_a["email"])

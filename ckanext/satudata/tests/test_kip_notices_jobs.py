@@ -9,7 +9,6 @@ Real SMTP (aiosmtpd), real Redis and RQ workers (in this process and as a child
 from __future__ import annotations
 
 import itertools
-import json
 import pathlib
 import subprocess
 import threading
@@ -262,12 +261,6 @@ class _Held(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-@pytest.fixture
-def worker_ini(tmp_path):
-    path = tmp_path / "worker.ini"
-    path.write_text(f"[app:main]\nuse = config:{ROOT / 'test.ini'}\n"
-                    "ckanext.satudata.validation.allow_private_urls = true\n")
-    return str(path)
 
 
 @pytest.mark.ckan_config("ckanext.satudata.validation.allow_private_urls", True)

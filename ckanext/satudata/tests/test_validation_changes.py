@@ -175,12 +175,6 @@ def test_an_older_queued_job_writes_nothing(portal):
     assert _status(res["id"]) == "success"
 
 
-@pytest.fixture
-def worker_ini(tmp_path):
-    path = tmp_path / "worker.ini"
-    path.write_text(f"[app:main]\nuse = config:{ROOT / 'test.ini'}\n"
-                    "ckanext.satudata.validation.allow_private_urls = true\n")
-    return str(path)
 
 
 def _row(resource_id):

@@ -6,8 +6,6 @@ import pathlib
 import signal
 import subprocess
 import threading
-import time
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -15,66 +13,25 @@ import ckan.model as model
 import ckan.tests.helpers as helpers
 
 from ckanext.satudata import validation
-from ckanext.satudata.tests.conftest import local_http_server, upload
+from ckanext.satudata.tests.conftest import SLOW_CSV as CSV, SlowThenFastCSV, local_http_server, upload
 
 pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "clean_queues")
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 CKAN = str(ROOT / ".venv" / "bin" / "ckan")
-CSV = b"kecamatan,tahun,jumlah\nJatinangor,2024,120\nWado,2024,80\n"
 SCHEMA = {"fields": [{"name": "kecamatan", "type": "string"}, {"name": "tahun", "type": "integer"},
                      {"name": "jumlah", "type": "integer"}]}
 
 
-class _SlowThenFast(BaseHTTPRequestHandler):
-    """The first download trickles forever (the job hangs in it); later ones are quick."""
-
-    requests = 0
-    first_request = threading.Event()
-
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        cls = type(self)
-        cls.requests += 1
-        if cls.requests == 1:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/csv")
-            self.end_headers()
-            cls.first_request.set()
-            try:
-                self.wfile.write(CSV[:23])
-                for _ in range(600):
-                    self.wfile.write(b"W")
-                    self.wfile.flush()
-                    time.sleep(0.1)
-            except OSError:
-                pass  # the worker was killed
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "text/csv")
-        self.send_header("Content-Length", str(len(CSV)))
-        self.end_headers()
-        self.wfile.write(CSV)
-
-
 @pytest.fixture
 def csv_server():
-    handler = type("Handler", (_SlowThenFast,), {"requests": 0, "first_request": threading.Event()})
+    handler = type("Handler", (SlowThenFastCSV,), {"requests": 0, "first_request": threading.Event()})
     with local_http_server(handler) as server:
         server.handler = handler
         server.url = server.base + "/data.csv"
         yield server
 
 
-@pytest.fixture
-def worker_ini(tmp_path):
-    """test.ini, allowing the loopback test server as a resource URL."""
-    path = tmp_path / "worker.ini"
-    path.write_text(f"[app:main]\nuse = config:{ROOT / 'test.ini'}\n"
-                    "ckanext.satudata.validation.allow_private_urls = true\n")
-    return str(path)
 
 
 def _ckan(ini, *args, timeout=120):
