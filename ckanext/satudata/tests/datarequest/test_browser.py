@@ -14,7 +14,7 @@ from ckan.lib import jobs
 
 from ckanext.satudata.demo import data as demo
 from ckanext.satudata.tests.conftest import complete_metadata
-from ckanext.satudata.tests.test_browser import ARTIFACTS, _chromium, _login, live_server  # noqa: F401
+from ckanext.satudata.tests.test_browser import ARTIFACTS, _chromium, _login, fill_title, live_server  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("clean_queues")
 
@@ -112,10 +112,11 @@ def test_a_request_walks_the_pages_in_a_browser(live_server):  # noqa: F811
             page.click(f'li[data-request-id="{request_id}"] a[data-action=create-dataset]')
         assert page.locator("input[name=sdi_request_id]").get_attribute("value") == request_id
         assert page.locator("#field-sdi_unit").input_value() == "orang"
-        page.fill("#field-title", "Penduduk Kecamatan Permintaan")  # the slug follows the title
+        fill_title(page, "Penduduk Kecamatan Permintaan")  # the slug follows the title
         _shot(page, "5-dataset-form")
         with page.expect_navigation():
             page.click("button[name=save]")
+        assert "/resource/new" in page.url, page.url
         page.set_input_files("#field-resource-upload", files=[{
             "name": "penduduk.csv", "mimeType": "text/csv", "buffer": CSV.encode()}])
         page.fill("#field-name", "penduduk.csv")
