@@ -1,69 +1,45 @@
-"""What runs on CKAN's job queue (``ckan jobs worker``)."""
+"""What the extension's jobs share, below the pillars: whether a queued job
+is still alive (queued, or started by a worker that still runs)."""
 from __future__ import annotations
 
-import gettext
-import logging
 import os
+import socket
 
-import ckan.model as model
-import ckan.plugins.toolkit as tk
-from ckan.lib import mailer
+import rq
+from ckan.lib import jobs as ckan_jobs
+from ckan.lib.redis import connect_to_redis
 
-log = logging.getLogger(__name__)
-
-_I18N = os.path.join(os.path.dirname(__file__), "i18n")
-
-
-def _translator(lang: str | None = None):
-    """Jobs have no request: translate with the portal's default language."""
-    lang = lang or tk.config.get("ckan.locale_default") or "id"
-    return gettext.translation("ckanext-satudata", localedir=_I18N, languages=[lang], fallback=True).gettext
+__all__ = ["job_alive"]
 
 
-def one_line(text: str) -> str:
-    """``text`` with every run of whitespace (CR/LF too) as one space: fit for an
-    email header (a subject holding a line break would fail the job, or inject a
-    header). Every notice's subject goes through it."""
-    return " ".join(str(text or "").split())
+def job_alive(job_id: str | None) -> bool:
+    """Queued, or started by a worker that still runs."""
+    if not job_id:
+        return False
+    try:
+        job = ckan_jobs.job_from_id(job_id)
+    except KeyError:
+        return False
+    status = job.get_status()
+    if status in ("queued", "deferred", "scheduled"):
+        return True
+    return status == "started" and _worker_alive(job.worker_name)
 
 
-def _dataset_url(pkg: model.Package) -> str:
-    return f"{tk.config.get('ckan.site_url').rstrip('/')}/dataset/{pkg.name}"
-
-
-def _dataset_mail(action: str, pkg: model.Package, note: str | None) -> tuple[str, str]:
-    _ = _translator()
-    subjects = {
-        "submit": _("Dataset submitted for verification: %(title)s"),
-        "verify": _("Dataset verified by the PPID: %(title)s"),
-        "reject": _("Dataset returned for revision: %(title)s"),
-        "publish": _("Dataset published: %(title)s"),
-    }
-    subject = one_line(subjects[action] % {"title": pkg.title})
-    lines = [subject, "", _dataset_url(pkg)]
-    if note:
-        lines += ["", (_("Reason: %(note)s") if action == "reject" else _("Note: %(note)s")) % {"note": note}]
-    lines += ["", "-- ", tk.config.get("ckan.site_title") or "Satu Data"]
-    return subject, "\n".join(lines)
-
-
-def send_dataset_notice(event_id: str) -> int:
-    """Email the people a workflow event concerns; returns how many."""
-    from ckanext.satudata import notices
-    from ckanext.satudata.model import DatasetEvent
-
-    event = model.Session.get(DatasetEvent, event_id)
-    pkg = model.Package.get(event.package_id) if event else None
-    if event is None or pkg is None:
-        log.warning("notice for unknown event %s", event_id)
-        return 0
-    subject, body = _dataset_mail(event.action, pkg, event.note)
-    from ckanext.satudata import outbox
-    return outbox.mail_each("dataset", event_id, notices.dataset_recipients(event.action, pkg), subject, body)
-
-
-def validate_resource(resource_id: str, token: str | None = None) -> dict:
-    """Frictionless validation of one resource (queued by validation.enqueue);
-    writes nothing when ``token`` is no longer the resource's current one."""
-    from ckanext.satudata import validation
-    return validation.run(resource_id, token)
+def _worker_alive(worker_name: str | None) -> bool:
+    """The worker's Redis key lives while it heartbeats (every 30 s, 90 s TTL);
+    on this host its process is checked too, so a killed worker is seen at once."""
+    if not worker_name:
+        return False
+    worker = rq.Worker.find_by_key(rq.Worker.redis_worker_namespace_prefix + worker_name,
+                                   connection=connect_to_redis())
+    if worker is None:
+        return False
+    if worker.hostname == socket.gethostname() and worker.pid:
+        try:
+            os.kill(worker.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+    return True

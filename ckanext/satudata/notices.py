@@ -23,19 +23,23 @@ delivered to them) hears nothing more of it, note or reason included.
 """
 from __future__ import annotations
 
+import logging
+
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from sqlalchemy import select
 
-from ckanext.satudata import permissions, roles
+from ckanext.satudata import mail, outbox, permissions, roles
+from ckanext.satudata.model import DatasetEvent
 
-__all__ = ["dataset_event", "dataset_recipients", "producers", "requesters"]
+__all__ = ["dataset_event", "dataset_recipients", "producers", "requesters", "send_dataset_notice"]
+
+log = logging.getLogger(__name__)
 
 def dataset_event(event_id: str) -> None:
     """Queue the notice of a workflow event (after its commit)."""
     if not tk.config.get("ckanext.satudata.notify"):
         return
-    from ckanext.satudata import outbox
     outbox.queue("dataset", event_id)  # Redis down: the outbox keeps it for notice-requeue
 
 
@@ -44,7 +48,6 @@ def _active(user: model.User | None) -> bool:
 
 
 def _last_submitter(pkg_id: str) -> model.User | None:
-    from ckanext.satudata.model import DatasetEvent
     event = model.Session.scalars(
         select(DatasetEvent).where(DatasetEvent.package_id == pkg_id, DatasetEvent.action.in_(("submit", "create")))
         .order_by(DatasetEvent.created.desc())
@@ -94,3 +97,30 @@ def dataset_recipients(action: str, pkg: model.Package) -> list[model.User]:
             seen.add(user.id)
             out.append(user)
     return out
+
+
+def _dataset_mail(action: str, pkg: model.Package, note: str | None) -> tuple[str, str]:
+    _ = mail.translator()
+    subjects = {
+        "submit": _("Dataset submitted for verification: %(title)s"),
+        "verify": _("Dataset verified by the PPID: %(title)s"),
+        "reject": _("Dataset returned for revision: %(title)s"),
+        "publish": _("Dataset published: %(title)s"),
+    }
+    subject = mail.one_line(subjects[action] % {"title": pkg.title})
+    url = f"{tk.config.get('ckan.site_url').rstrip('/')}/dataset/{pkg.name}"
+    if note:
+        note = (_("Reason: %(note)s") if action == "reject" else _("Note: %(note)s")) % {"note": note}
+    return subject, mail.body(subject, url, note)
+
+
+def send_dataset_notice(event_id: str) -> int:
+    """The outbox's job for a workflow event: email the people it concerns;
+    returns how many."""
+    event = model.Session.get(DatasetEvent, event_id)
+    pkg = model.Package.get(event.package_id) if event else None
+    if event is None or pkg is None:
+        log.warning("notice for unknown event %s", event_id)
+        return 0
+    subject, body = _dataset_mail(event.action, pkg, event.note)
+    return outbox.mail_each("dataset", event_id, dataset_recipients(event.action, pkg), subject, body)

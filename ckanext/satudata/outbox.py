@@ -34,7 +34,8 @@ from ckan.lib import mailer
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 
-from ckanext.satudata.jobs import one_line
+from ckanext.satudata import jobs
+from ckanext.satudata.mail import one_line
 from ckanext.satudata.model import NoticeLog, utcnow
 
 __all__ = ["KINDS", "queue", "run", "mail_each", "requeue", "NoticeError"]
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 
 # kind -> the job body that builds and mails one event's notice: (module, function)
 KINDS = {
-    "dataset": ("ckanext.satudata.jobs", "send_dataset_notice"),
+    "dataset": ("ckanext.satudata.notices", "send_dataset_notice"),
     "request": ("ckanext.satudata.datarequest.notices", "send"),
 }
 
@@ -143,8 +144,6 @@ def mail_each(kind: str, event_id: str, users: Iterable[model.User], subject: st
 def requeue(older_than: int | None = None) -> dict[str, list[str]]:
     """Queue again the notices whose job is not alive; returns
     ``{"requeued": [outbox keys], "given_up": [outbox keys]}``."""
-    from ckanext.satudata.validation import _job_alive  # queued, or started by a live worker
-
     if older_than is None:
         older_than = tk.config.get("ckanext.satudata.notice.stale_after")
     now = utcnow()
@@ -156,7 +155,7 @@ def requeue(older_than: int | None = None) -> dict[str, list[str]]:
     model.Session.rollback()
     out: dict[str, list[str]] = {"requeued": [], "given_up": []}
     for row_id, key, created in rows:
-        if _job_alive(row_id):
+        if jobs.job_alive(row_id):  # queued, or started by a live worker
             continue
         _delete_job(row_id)
         _, kind, event_id = key.split(":", 2)

@@ -39,6 +39,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib import search, uploader
 from sqlalchemy import select
 
+from ckanext.satudata import jobs
 from ckanext.satudata.msgid import N_
 from ckanext.satudata.model import DataRequest, RequestDataset, ResourceValidation, utcnow
 
@@ -172,10 +173,9 @@ def enqueue_many(resource_ids: list[str], requeued: int | None = None) -> list[R
         queued.append((row, token))
         packages.add(res.package_id)
     model.repo.commit()
-    from ckanext.satudata import jobs
     for row, token in queued:
         try:
-            tk.enqueue_job(jobs.validate_resource, [row.resource_id, token],
+            tk.enqueue_job(validate_resource, [row.resource_id, token],
                            title=f"satudata validation {row.resource_id}",
                            queue=tk.config.get("ckanext.satudata.validation.queue"),
                            rq_kwargs={"timeout": _job_timeout(), "job_id": token})
@@ -250,8 +250,6 @@ def _schema(schema: Any, workdir: str) -> Any:
 
 def _validate(job: dict[str, Any], schema: Any) -> tuple[str, dict | None, dict | None]:
     """(status, report, error) of one validation; never raises."""
-    from ckanext.satudata import tabular
-
     max_bytes = tk.config.get("ckanext.satudata.validation.max_bytes")
     try:
         with tempfile.TemporaryDirectory(prefix="satudata-validation-") as workdir:
@@ -435,7 +433,7 @@ def mark_stale(older_than: int | None = None) -> dict[str, list[str]]:
         .where(ResourceValidation.status.in_(("pending", "running")), model.Resource.state == "active",
                func.coalesce(ResourceValidation.started, ResourceValidation.created) < limit)
     ).all()
-    stuck = [(row.resource_id, (row.error or {}).get("requeued", 0)) for row in rows if not _job_alive(row.job_id)]
+    stuck = [(row.resource_id, (row.error or {}).get("requeued", 0)) for row in rows if not jobs.job_alive(row.job_id)]
     out: dict[str, list[str]] = {"requeued": [], "given_up": []}
     for resource_id, requeued in stuck:
         if requeued >= tk.config.get("ckanext.satudata.validation.max_requeues"):
@@ -456,40 +454,8 @@ def _give_up(resource_id: str, requeued: int) -> None:
     search.rebuild(res.package_id)
 
 
-def _job_alive(job_id: str | None) -> bool:
-    """Queued, or started by a worker that still runs."""
-    from ckan.lib import jobs as ckan_jobs
-
-    if not job_id:
-        return False
-    try:
-        job = ckan_jobs.job_from_id(job_id)
-    except KeyError:
-        return False
-    status = job.get_status()
-    if status in ("queued", "deferred", "scheduled"):
-        return True
-    return status == "started" and _worker_alive(job.worker_name)
-
-
-def _worker_alive(worker_name: str | None) -> bool:
-    """The worker's Redis key lives while it heartbeats (every 30 s, 90 s TTL);
-    on this host its process is checked too, so a killed worker is seen at once."""
-    import socket
-    import rq
-    from ckan.lib.redis import connect_to_redis
-
-    if not worker_name:
-        return False
-    worker = rq.Worker.find_by_key(rq.Worker.redis_worker_namespace_prefix + worker_name,
-                                   connection=connect_to_redis())
-    if worker is None:
-        return False
-    if worker.hostname == socket.gethostname() and worker.pid:
-        try:
-            os.kill(worker.pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-    return True
+def validate_resource(resource_id: str, token: str | None = None) -> dict:
+    """The job on ``ckanext.satudata.validation.queue``: Frictionless validation
+    of one resource; writes nothing when ``token`` is no longer the resource's
+    current one."""
+    return run(resource_id, token)

@@ -13,16 +13,14 @@ import logging
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-from ckan.lib import mailer
 from sqlalchemy import select
 
-from ckanext.satudata import outbox, roles
-from ckanext.satudata.jobs import one_line
+from ckanext.satudata import mail, outbox, roles
 from ckanext.satudata.datarequest import access, progress, steps
 from ckanext.satudata.model import DataRequest, RequestEvent, RequestFollower
 
 __all__ = ["NOTIFIED", "enqueue", "recipients", "send", "request_url", "walidata_users", "pembina_users", "producers",
-           "ppids", "mail", "one_line"]
+           "ppids"]
 
 log = logging.getLogger(__name__)
 
@@ -121,30 +119,17 @@ def _subject(event: RequestEvent, req: DataRequest, _) -> str:
             "cancelled": _("Request cancelled"),
             "redisposed": _("Request sent to your agency"),
         }.get(event.kind, event.kind)
-    return one_line(_("[Data request] %(title)s: %(what)s") % {"title": req.title, "what": what})
-
-
-def mail(users: list[model.User], subject: str, body: str) -> int:
-    sent = 0
-    for user in users:
-        mailer.mail_recipient(user.display_name, user.email, subject, body)
-        sent += 1
-    return sent
+    return mail.one_line(_("[Data request] %(title)s: %(what)s") % {"title": req.title, "what": what})
 
 
 def send(event_id: str) -> int:
     """The job: email one request event to the people it concerns."""
-    from ckanext.satudata.jobs import _translator
-
     event = model.Session.get(RequestEvent, event_id)
     req = DataRequest.get(event.request_id) if event else None
     if event is None or req is None:
         log.warning("notice for unknown request event %s", event_id)
         return 0
-    _ = _translator()
+    _ = mail.translator()
     subject = _subject(event, req, _)
-    lines = [subject, "", request_url(req)]
-    if event.note:
-        lines += ["", event.note]
-    lines += ["", "-- ", tk.config.get("ckan.site_title") or "Satu Data"]
-    return outbox.mail_each("request", event_id, recipients(event, req), subject, "\n".join(lines))
+    return outbox.mail_each("request", event_id, recipients(event, req), subject,
+                            mail.body(subject, request_url(req), event.note))

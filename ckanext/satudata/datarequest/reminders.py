@@ -12,11 +12,11 @@ import datetime as dt
 import logging
 
 import ckan.model as model
-import ckan.plugins.toolkit as tk
 from ckan.lib import mailer
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
+from ckanext.satudata import mail
 from ckanext.satudata.datarequest import due, notices, steps
 from ckanext.satudata.model import DataRequest, NoticeLog, utcnow
 
@@ -65,11 +65,9 @@ def _key(request_id: str, step: int, user_id: str, today: dt.date) -> str:
 
 def remind(now: dt.datetime | None = None) -> list[dict]:
     """Send today's reminders; returns what was sent (request, step, recipients)."""
-    from ckanext.satudata.jobs import _translator
-
     now = now or utcnow()
     today = _local_date(now)
-    _ = _translator()
+    _ = mail.translator()
     sent, failed = [], []
     for req in overdue_requests(now):
         request_id, step = req.id, req.step
@@ -82,7 +80,7 @@ def remind(now: dt.datetime | None = None) -> list[dict]:
             if not _claim(key):
                 continue
             try:
-                mailer.mail_recipient(display_name, address, subject, body)
+                mailer.mail_recipient(mail.one_line(display_name), address, subject, body)
             except Exception:  # one bad address or SMTP hiccup must not stop the others
                 log.exception("reminder to %s for request %s step %s failed", name, request_id, step)
                 _unclaim(key)
@@ -114,9 +112,8 @@ def _unclaim(key: str) -> None:
 def _reminder(req: DataRequest, _) -> tuple[str, str]:
     """The reminder's subject (one line) and body."""
     label = steps.step_label(req.step, _)
-    subject = notices.one_line(_("[Data request] %(title)s: step %(step)s is overdue (%(label)s)") % {
+    subject = mail.one_line(_("[Data request] %(title)s: step %(step)s is overdue (%(label)s)") % {
         "title": req.title, "step": req.step, "label": label})
     due_local = req.step_due.replace(tzinfo=dt.timezone.utc).astimezone(due.zone())
-    body = "\n".join([subject, "", _("Due: %(due)s") % {"due": due_local.strftime("%Y-%m-%d %H:%M %Z")},
-                      notices.request_url(req), "", "-- ", tk.config.get("ckan.site_title") or "Satu Data"])
-    return subject, body
+    due_line = _("Due: %(due)s") % {"due": due_local.strftime("%Y-%m-%d %H:%M %Z")}
+    return subject, mail.body(subject, f"{due_line}\n{notices.request_url(req)}")
