@@ -240,7 +240,7 @@ class Bench:
         from ckan.lib.search import common as search_common
         from ckan.lib.search import index as search_index
         from ckan.logic import package_show_default_and_custom_schemas
-        from ckanext.satudata.tests.conftest import complete_metadata
+        from tests.conftest import complete_metadata
 
         rng, now = self.rng, self.now
         templates = []

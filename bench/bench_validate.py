@@ -15,7 +15,7 @@ leak into the other (RUSAGE_CHILDREN keeps the maximum over all children).
 
 With ``--job INI`` it also validates the file **in the job**, on real services:
 it creates an organization, a dataset and a CSV resource with the file
-uploaded (``resource_create``, which queues the validation) in that CKAN
+uploaded (``resource_create``, which queues the job) in that CKAN
 database, runs ``ckan jobs worker --burst`` as a child on a queue of its own,
 and reports the job's time (RQ started -> ended), the worker's wall time
 (with CKAN start-up) and the worker's peak RSS (worker and work horse), then
@@ -116,7 +116,7 @@ def _run(argv: list[str], cwd: Path | None = None) -> dict:
 _ENGINE_CHILD = """
 import json, sys, time
 t0 = time.perf_counter()
-from ckanext.satudata.tabular import validate_file
+from ckanext.satudata.validation.tabular import validate_file
 t1 = time.perf_counter()
 schema = json.load(open(sys.argv[2], encoding="utf-8"))
 report = validate_file(sys.argv[1], table_schema=schema)
@@ -175,14 +175,14 @@ app = make_app(load_config(ini))._wsgi_app
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib import jobs
-from ckanext.satudata import validation
+from ckanext.satudata.validation import job
 with app.test_request_context():
     user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
     context = lambda: {"user": user, "ignore_auth": True}
     out = {}
     if step == "create":  # organization, dataset, resource: its creation queues the validation
         from werkzeug.datastructures import FileStorage
-        from ckanext.satudata.tests.conftest import complete_metadata
+        from tests.conftest import complete_metadata
         suffix = uuid.uuid4().hex[:8]
         org = tk.get_action("organization_create")(context(), {"name": "bench-org-" + suffix})
         pkg = tk.get_action("package_create")(context(), complete_metadata(
@@ -195,9 +195,9 @@ with app.test_request_context():
                 "upload": FileStorage(data, filename=csv_path.name, content_type="text/csv")})
         out = {"org_id": org["id"], "package_id": pkg["id"], "resource_id": res["id"]}
     elif step == "enqueue":
-        validation.enqueue(arg["resource_id"])
+        job.enqueue(arg["resource_id"])
     elif step == "report":
-        row = validation.report_for(arg["resource_id"])
+        row = job.report_for(arg["resource_id"])
         job = jobs.job_from_id(row.job_id)
         report = row.report or {}
         out = {"job_seconds": round((job.ended_at - job.started_at).total_seconds(), 3),
@@ -206,7 +206,7 @@ with app.test_request_context():
     elif step == "purge":  # the rows, the index entry and the uploaded file
         import os
         from ckan.lib import uploader
-        validation.delete(arg["resource_id"])
+        job.delete(arg["resource_id"])
         path = uploader.get_resource_uploader({"id": arg["resource_id"], "url_type": "upload"}).get_path(
             arg["resource_id"])
         if os.path.exists(path):

@@ -1,8 +1,8 @@
 """Regenerate the Kemendagri area-code reference from the npm package idn-area-data.
 
-Writes ckanext/satudata/data/wilayah.csv.gz (columns code,name,level,parent,
+Writes ckanext/satudata/metadata/data/wilayah.csv.gz (columns code,name,level,parent,
 sorted by code, gzip with mtime 0 so the same input gives the same bytes) and
-ckanext/satudata/data/wilayah.json (provenance and row counts).
+ckanext/satudata/metadata/data/wilayah.json (provenance and row counts).
 
     python scripts/build_wilayah.py                 # npm pack idn-area-data@4.0.1
     python scripts/build_wilayah.py PATH            # an unpacked package folder or its .tgz
@@ -41,7 +41,7 @@ REGULATION = ("Keputusan Menteri Dalam Negeri Nomor 300.2.2-2138 Tahun 2025 tent
 REGULATION_REFERENCE = "https://github.com/fityannugroho/idn-area-data/blob/main/docs/references.md"
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-DEFAULT_OUT = ROOT / "ckanext" / "satudata" / "data"
+DEFAULT_OUT = ROOT / "ckanext" / "satudata" / "metadata" / "data"
 
 # (source file, level, parent column, digits per code segment)
 _SOURCES = (

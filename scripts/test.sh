@@ -30,7 +30,7 @@ set +e
 # a test file per worker at a time (its module-scoped portal built once); each
 # worker has a database, site_id, Redis db, storage and ports of its own, derived
 # from the slot's (tests/_speed.py). Named tests run in one process unless -n is given.
-suite=(ckanext/satudata/tests)
+suite=(tests)
 workers="${SATUDATA_TEST_WORKERS:-2}"
 [ "$workers" != 0 ] && suite=(-n "$workers" --dist loadfile "${suite[@]}")
 # One run per slot at a time: a slot is one database, Solr site_id and Redis db.

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 import ckan.plugins.toolkit as tk
 
-from ckanext.satudata import roles
+from ckanext.satudata.workflow import roles
 
 __all__ = ["satudata"]
 
@@ -96,9 +96,9 @@ def remind():
               help="Age of a stuck validation (default: ckanext.satudata.validation.stale_after)")
 def validation_requeue(older_than):
     """Re-queue validations left pending/running by a dead worker (run from cron)."""
-    from ckanext.satudata import validation
+    from ckanext.satudata.validation import job
 
-    _echo_requeued(validation.mark_stale(older_than), given_up_note=" (error report)")
+    _echo_requeued(job.mark_stale(older_than), given_up_note=" (error report)")
 
 
 @satudata.command("notice-requeue")

@@ -3,20 +3,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from ckanext.satudata import vocab, workflow
+from ckanext.satudata.metadata import vocabularies
+from ckanext.satudata.workflow import states
 
 
 def satudata_choices(field: dict[str, Any]) -> list[dict[str, Any]]:
     """scheming ``choices_helper``: the terms of the field's ``sdi_vocabulary``."""
-    return vocab.choices(field["sdi_vocabulary"])
+    return vocabularies.choices(field["sdi_vocabulary"])
 
 
 def satudata_vocab_label(name: str, value: str) -> str:
-    return vocab.label(name, value)
+    return vocabularies.label(name, value)
 
 
 def satudata_status_label(status: str | None) -> str:
-    return workflow.status_label(status)
+    return states.status_label(status)
 
 
 def satudata_allowed_transitions(pkg: dict[str, Any]) -> list[str]:
@@ -25,7 +26,7 @@ def satudata_allowed_transitions(pkg: dict[str, Any]) -> list[str]:
 
     allowed = []
     for action in ("submit", "verify", "reject", "publish", "unpublish"):
-        if not workflow.can_transition(action, pkg.get("sdi_status")):
+        if not states.can_transition(action, pkg.get("sdi_status")):
             continue
         if tk.h.check_access(f"satudata_dataset_{action}", {"id": pkg["id"]}):
             allowed.append(action)
@@ -41,7 +42,7 @@ def satudata_transition_label(action: str) -> str:
 
 
 def satudata_compliance(pkg: dict[str, Any]) -> dict[str, Any]:
-    from ckanext.satudata import compliance
+    from ckanext.satudata.metadata import compliance
     return compliance.check(pkg)
 
 
@@ -55,14 +56,14 @@ def satudata_history(pkg: dict[str, Any]) -> list[dict[str, Any]]:
 
 def satudata_validation_report(resource: dict[str, Any]) -> dict[str, Any] | None:
     """The resource's validation report for its page (None when not shown)."""
-    from ckanext.satudata import validation_helpers
-    return validation_helpers.report(resource)
+    from ckanext.satudata.validation import report
+    return report.report(resource)
 
 
 def satudata_validation_badges(pkg: dict[str, Any]) -> list[dict[str, Any]]:
     """Validation badges of the dataset's tabular resources (review panel)."""
-    from ckanext.satudata import validation_helpers
-    return validation_helpers.badges(pkg)
+    from ckanext.satudata.validation import report
+    return report.badges(pkg)
 
 
 def satudata_request_actions(req: dict[str, Any]) -> set[str]:

@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 # kind -> the job body that builds and mails one event's notice: (module, function)
 KINDS = {
-    "dataset": ("ckanext.satudata.notices", "send_dataset_notice"),
+    "dataset": ("ckanext.satudata.workflow.notices", "send_dataset_notice"),
     "request": ("ckanext.satudata.datarequest.notices", "send"),
 }
 

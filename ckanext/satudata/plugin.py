@@ -5,9 +5,11 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.satudata import indexing, metadata, uploads
+from ckanext.satudata import uploads
+from ckanext.satudata.metadata import indexing
+from ckanext.satudata.metadata import derived
 from ckanext.satudata.datarequest import due
-from ckanext.satudata.permissions import SatudataPermissionLabels
+from ckanext.satudata.workflow.permissions import SatudataPermissionLabels
 
 
 @tk.blanket.actions
@@ -49,7 +51,7 @@ class SatudataPlugin(p.SingletonPlugin, DefaultTranslation):
         return indexing.before_dataset_index(pkg_dict)
 
     def after_dataset_show(self, context, pkg_dict):
-        metadata.after_dataset_show(pkg_dict)
+        derived.after_dataset_show(pkg_dict)
 
     # IResourceController
     def before_resource_create(self, context, resource):

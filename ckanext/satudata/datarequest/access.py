@@ -11,7 +11,8 @@ import ckan.model as model
 from ckan import authz
 from sqlalchemy import and_, exists, false, or_, select, true
 
-from ckanext.satudata import permissions, roles
+from ckanext.satudata.workflow import permissions
+from ckanext.satudata.workflow import roles
 from ckanext.satudata.model import DataRequest, RequestAgency
 
 __all__ = ["user_of", "is_requester", "is_asked_pembina", "member_org_ids", "producer_org_ids",

@@ -7,7 +7,8 @@ from typing import Any
 import ckan.model as model
 from sqlalchemy import func, select
 
-from ckanext.satudata import permissions, roles
+from ckanext.satudata.workflow import permissions
+from ckanext.satudata.workflow import roles
 from ckanext.satudata.datarequest import access, progress, steps
 from ckanext.satudata.model import DataRequest, RequestAgency, RequestComment, RequestEvent, RequestFollower, utcnow
 

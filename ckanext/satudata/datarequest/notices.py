@@ -15,7 +15,8 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from sqlalchemy import select
 
-from ckanext.satudata import mail, outbox, roles
+from ckanext.satudata import mail, outbox
+from ckanext.satudata.workflow import roles
 from ckanext.satudata.datarequest import access, progress, steps
 from ckanext.satudata.model import DataRequest, RequestEvent, RequestFollower
 

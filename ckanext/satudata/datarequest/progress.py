@@ -209,13 +209,13 @@ def dataset_changed(pkg_id: str, actor_id: str | None) -> list[RequestEvent]:
 def revalidate(pkg_id: str) -> list[str]:
     """Once linked, tabular resources without a schema of their own are checked
     against the request's Table Schema (call after the commit)."""
-    from ckanext.satudata import validation
+    from ckanext.satudata.validation import job
 
     pkg = model.Package.get(pkg_id)
     ids = [r.id for r in (pkg.resources if pkg else [])
-           if validation.is_tabular(r) and not (r.extras or {}).get("schema")]
+           if job.is_tabular(r) and not (r.extras or {}).get("schema")]
     for resource_id in ids:
-        validation.enqueue(resource_id)
+        job.enqueue(resource_id)
     return ids
 
 
@@ -227,7 +227,7 @@ def dataset_saved(pkg_id: str, actor_id: str | None) -> list[RequestEvent]:
     Locks the dataset, then its requests by id. Returns the events to notify;
     the caller commits.
     """
-    from ckanext.satudata import transitions
+    from ckanext.satudata.workflow import transitions
 
     pkg = model.Package.get(pkg_id)
     if pkg is None or pkg.state == "deleted" or "sdi_status" not in pkg.extras:

@@ -133,7 +133,7 @@ def request_organizations(value):
 
 def request_table_schema(value):
     """A Frictionless Table Schema (object or JSON text); returned as a dict."""
-    from ckanext.satudata import tabular
+    from ckanext.satudata.validation import tabular
 
     if _empty(value):
         raise Invalid(tk._("Missing value"))
@@ -165,7 +165,7 @@ def request_metadata_template(value):
             raise Invalid(tk._("The metadata template must be a JSON object"))
     if not isinstance(value, dict):
         raise Invalid(tk._("The metadata template must be a JSON object"))
-    from ckanext.satudata.metadata import dataset_field_names
+    from ckanext.satudata.metadata.derived import dataset_field_names
 
     known = dataset_field_names()
     unknown = sorted(k for k in value if k not in known or k in ("sdi_status", "sdi_request_id", "owner_org", "id"))
@@ -203,7 +203,7 @@ def _check_template_vocabularies(template: dict) -> None:
 def request_pembina(value):
     if _empty(value):
         return value
-    from ckanext.satudata import roles
+    from ckanext.satudata.workflow import roles
 
     problem = text_problem(value) if isinstance(value, str) else tk._("Must be a string")
     if problem:

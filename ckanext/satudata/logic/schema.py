@@ -4,7 +4,7 @@ from __future__ import annotations
 import ckan.plugins.toolkit as tk
 from ckan.logic.schema import validator_args
 
-from ckanext.satudata import roles
+from ckanext.satudata.workflow import roles
 from ckanext.satudata.logic.validators import (
     _term_checker, _term_list_checker, satudata_unicode_safe, satudata_unicode_safe_multiline)
 

@@ -13,9 +13,10 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from ckanext.scheming.validation import scheming_validator
 
-from ckanext.satudata import vocab, wilayah
+from ckanext.satudata.metadata import vocabularies
+from ckanext.satudata.metadata import wilayah
 from ckanext.satudata.text import safe_ref, text_problem
-from ckanext.satudata import permissions
+from ckanext.satudata.workflow import permissions
 
 Invalid = tk.Invalid
 missing = tk.missing
@@ -109,10 +110,10 @@ def _term_checker(name: str):
         problem = text_problem(value)
         if problem:  # before the value is named in a message
             raise Invalid(problem)
-        if value not in vocab.values(name):
+        if value not in vocabularies.values(name):
             raise Invalid(
                 tk._("Unknown value %(value)s. Choose one of: %(choices)s")
-                % {"value": value, "choices": ", ".join(t["value"] for t in vocab.terms(name))}
+                % {"value": value, "choices": ", ".join(t["value"] for t in vocabularies.terms(name))}
             )
         return value
 
@@ -125,11 +126,11 @@ def _term_list_checker(name: str):
         if _empty(value):
             return value
         items = _as_list(value)
-        unknown = [v for v in items if v not in vocab.values(name)]
+        unknown = [v for v in items if v not in vocabularies.values(name)]
         if unknown:
             raise Invalid(
                 tk._("Unknown value %(value)s. Choose one of: %(choices)s")
-                % {"value": ", ".join(unknown), "choices": ", ".join(t["value"] for t in vocab.terms(name))}
+                % {"value": ", ".join(unknown), "choices": ", ".join(t["value"] for t in vocabularies.terms(name))}
             )
         return json.dumps(sorted(set(items)))
 
@@ -271,7 +272,7 @@ def satudata_period_end(key, data, errors, context):
 def satudata_recommendation_for_survey(key, data, errors, context):
     """A survey needs the Pembina Data's statistical-activity recommendation."""
     method = data.get(("sdi_collection_method",))
-    term = vocab.term("collection_method", method) if isinstance(method, str) else None
+    term = vocabularies.term("collection_method", method) if isinstance(method, str) else None
     if term and term.get("needs_recommendation") and _empty(data.get(key)):
         errors[key].append(tk._("A survey needs the statistical activity recommendation number from the Pembina Data (BPS)"))
 
@@ -364,12 +365,12 @@ def _stored_resource_value(key, data, context):
 def satudata_open_format(value):
     if _empty(value):
         return value
-    allowed = {v.lower(): v for v in vocab.values("open_format")}
+    allowed = {v.lower(): v for v in vocabularies.values("open_format")}
     canonical = allowed.get(str(value).strip().lower())
     if canonical is None:
         raise Invalid(
             tk._("%(format)s is not an open, machine-readable format. Use one of: %(formats)s")
-            % {"format": value, "formats": ", ".join(t["value"] for t in vocab.terms("open_format"))}
+            % {"format": value, "formats": ", ".join(t["value"] for t in vocabularies.terms("open_format"))}
         )
     return canonical
 
@@ -378,7 +379,7 @@ def satudata_table_schema(value):
     """A Frictionless Table Schema as JSON; stored as a JSON string."""
     if _empty(value):
         return value
-    from ckanext.satudata import tabular
+    from ckanext.satudata.validation import tabular
 
     if isinstance(value, str) and value.strip().startswith(("http://", "https://")):
         return value.strip()

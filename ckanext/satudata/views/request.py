@@ -9,7 +9,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.pagination import Page
 from flask import Blueprint
 
-from ckanext.satudata import vocab
+from ckanext.satudata.metadata import vocabularies
 from ckanext.satudata.datarequest import steps, template_helpers
 from ckanext.satudata.text import safe_ref
 
@@ -73,8 +73,8 @@ def _status_options() -> list[dict[str, str]]:
 
 def _area_level_options() -> list[dict[str, str]]:
     return [{"value": "", "text": tk._("Choose a level")}] + [
-        {"value": t["value"], "text": vocab.label("presentation_level", t["value"])}
-        for t in vocab.terms("presentation_level")]
+        {"value": t["value"], "text": vocabularies.label("presentation_level", t["value"])}
+        for t in vocabularies.terms("presentation_level")]
 
 
 def _list(filters: dict[str, Any]) -> dict[str, Any]:

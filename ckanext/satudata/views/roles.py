@@ -6,7 +6,7 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from flask import Blueprint
 
-from ckanext.satudata import roles
+from ckanext.satudata.workflow import roles
 
 __all__ = ["satudata_roles"]
 

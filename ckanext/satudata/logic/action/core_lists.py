@@ -23,7 +23,7 @@ import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 from sqlalchemy import select
 
-from ckanext.satudata import permissions
+from ckanext.satudata.workflow import permissions
 from ckanext.satudata.text import safe_ref
 
 __all__ = [

@@ -9,7 +9,10 @@ from ckan.types import Context, DataDict
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Row
 
-from ckanext.satudata import permissions, transitions, uploads, validation
+from ckanext.satudata import uploads
+from ckanext.satudata.workflow import permissions
+from ckanext.satudata.workflow import transitions
+from ckanext.satudata.validation import job
 from ckanext.satudata.logic.action import core_lists
 from ckanext.satudata.text import safe_ref
 
@@ -20,7 +23,7 @@ def package_create(up_func, context: Context, data_dict: DataDict):
     _check_resources(data_dict)
     data_dict = dict(data_dict)
     data_dict["private"] = True
-    result = validation.save_and_queue(up_func, context, data_dict, created=True)
+    result = job.save_and_queue(up_func, context, data_dict, created=True)
     pkg = model.Package.get(result["id"])
     if pkg is not None and pkg.extras.get("sdi_status"):
         transitions.record_event(pkg, "create", None, "draft", _user_id(context), None)
@@ -76,7 +79,7 @@ def package_update(up_func, context: Context, data_dict: DataDict):
     pkg = model.Package.get(ref) if safe_ref(ref) else None
     if pkg is None or "sdi_status" not in pkg.extras:
         with core_lists.dataset_not_found_for_outsiders(context, ref):
-            return validation.save_and_queue(up_func, context, data_dict)
+            return job.save_and_queue(up_func, context, data_dict)
     if core_lists.hidden_from(context, pkg):  # before the row lock: to them it does not exist
         raise tk.ObjectNotFound(tk._("Dataset not found"))
     pkg = transitions.lock_dataset(pkg.id, deleted=True)
@@ -95,7 +98,7 @@ def package_update(up_func, context: Context, data_dict: DataDict):
         data_dict["private"] = not permissions.is_public(pkg)
     outer = context.pop("changed_entities", None)
     try:
-        result = validation.save_and_queue(up_func, context, data_dict)
+        result = job.save_and_queue(up_func, context, data_dict)
     except Exception:
         _undo_edit(context, pkg, event, labels_before)
         raise
@@ -180,7 +183,7 @@ def _user_id(context: Context) -> str | None:
 @tk.chained_action
 def package_search(up_func, context: Context, data_dict: DataDict):
     """Facet items of the SDI vocabularies carry their labels, not codes."""
-    from ckanext.satudata import indexing
+    from ckanext.satudata.metadata import indexing
     result = indexing.label_search_facets(up_func(context, data_dict))
     for pkg_dict in result.get("results") or []:
         _drop_unreadable_relationships(context, pkg_dict)

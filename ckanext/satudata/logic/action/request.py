@@ -15,7 +15,8 @@ from ckan.types import Context, DataDict
 from sqlalchemy import and_, false, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 
-from ckanext.satudata import permissions, transitions
+from ckanext.satudata.workflow import permissions
+from ckanext.satudata.workflow import transitions
 from ckanext.satudata.datarequest import access, dictize, notices, progress, steps
 from ckanext.satudata.logic import request_schema as rs
 from ckanext.satudata.logic.schema import validate

@@ -6,7 +6,7 @@ import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 from sqlalchemy import select
 
-from ckanext.satudata import roles
+from ckanext.satudata.workflow import roles
 from ckanext.satudata.logic import schema
 
 

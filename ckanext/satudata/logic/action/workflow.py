@@ -7,7 +7,10 @@ from ckan import authz
 from ckan.types import Context, DataDict
 from sqlalchemy import select
 
-from ckanext.satudata import compliance, notices, transitions, vocab
+from ckanext.satudata.metadata import compliance
+from ckanext.satudata.workflow import notices
+from ckanext.satudata.workflow import transitions
+from ckanext.satudata.metadata import vocabularies
 from ckanext.satudata.logic import schema
 from ckanext.satudata.logic.action import core_lists
 from ckanext.satudata.model import DatasetEvent
@@ -93,7 +96,7 @@ def satudata_dataset_verify(context: Context, data_dict: DataDict) -> dict:
         if data.get(key) not in (None, ""):
             changes[key] = data[key]
     classification = changes.get("sdi_classification") or pkg.extras.get("sdi_classification") or "data_umum"
-    term = vocab.term("classification", classification) or {}
+    term = vocabularies.term("classification", classification) or {}
     if not term.get("public"):
         basis = changes.get("sdi_exemption_basis") or pkg.extras.get("sdi_exemption_basis")
         test = changes.get("sdi_consequence_test") or pkg.extras.get("sdi_consequence_test")
@@ -206,5 +209,5 @@ def satudata_task_list(context: Context, data_dict: DataDict) -> dict:
     :returns: ``{"to_verify": [...], "to_revise": [...], "drafts": [...], "to_publish": [...]}``
     """
     tk.check_access("satudata_task_list", context, data_dict)
-    from ckanext.satudata import tasks
+    from ckanext.satudata.workflow import tasks
     return tasks.for_user(context.get("user"))

@@ -1,0 +1,56 @@
+"""Who may run, read and delete a resource's validation."""
+from __future__ import annotations
+
+import ckan.plugins.toolkit as tk
+from ckan.types import AuthResult, Context, DataDict
+
+from ckanext.satudata.logic.auth.dataset_access import deny, is_producer
+from ckanext.satudata.workflow import permissions
+
+__all__ = ["resource_validation_run", "resource_validation_run_sync", "resource_validation_show", "resource_validation_delete"]
+
+
+def _resource_package(data_dict: DataDict):
+    """The active dataset of an active resource, looked up by resource id only."""
+    import ckan.model as model
+    ref = (data_dict or {}).get("resource_id") or (data_dict or {}).get("id")
+    res = model.Session.get(model.Resource, ref) if isinstance(ref, str) and ref else None
+    pkg = res.package if res is not None and res.state == "active" else None
+    if pkg is None or pkg.state != "active":
+        raise tk.ObjectNotFound(tk._("Resource not found"))
+    return pkg
+
+
+def resource_validation_run(context: Context, data_dict: DataDict) -> AuthResult:
+    pkg = _resource_package(data_dict)
+    if is_producer(context.get("user"), pkg) or permissions.is_ppid_of(context.get("user"), pkg.owner_org) \
+            or permissions.is_walidata(context.get("user")):
+        return {"success": True}
+    return deny(tk._("Not authorized to validate this resource"))
+
+
+def resource_validation_run_sync(context: Context, data_dict: DataDict) -> AuthResult:
+    """``async: false`` runs the validation inside the web request: sysadmins
+    only (resource_validation_run queues everyone else's)."""
+    _resource_package(data_dict)
+    if permissions.is_sysadmin(context.get("user")):
+        return {"success": True}
+    return deny(tk._("Only a sysadmin can run a validation inside the request"))
+
+
+@tk.auth_allow_anonymous_access
+def resource_validation_show(context: Context, data_dict: DataDict) -> AuthResult:
+    """Whoever may read the dataset (package_show's rule, SDI readers included)."""
+    pkg = _resource_package(data_dict)
+    try:
+        tk.check_access("package_show", {"user": context.get("user"), "package": pkg}, {"id": pkg.id})
+    except tk.NotAuthorized:
+        return deny(tk._("Not authorized to read this dataset"))
+    return {"success": True}
+
+
+def resource_validation_delete(context: Context, data_dict: DataDict) -> AuthResult:
+    pkg = _resource_package(data_dict)
+    if is_producer(context.get("user"), pkg):
+        return {"success": True}
+    return deny(tk._("Not authorized to delete this validation report"))

@@ -1,0 +1,99 @@
+"""What the search index holds of the SDI metadata, and the facets on it.
+
+The codes go into ``vocab_sdi_*`` fields (multi-valued strings in CKAN's Solr
+schema), so ``package_search`` can filter (``fq=vocab_sdi_classification:data_umum``)
+and facet on them; labels are put on the facet items for display.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+
+from ckanext.satudata.metadata import vocabularies
+from ckanext.satudata.metadata import wilayah
+
+__all__ = ["FACET_FIELDS", "before_dataset_index", "dataset_facets", "label_search_facets"]
+
+# Facet field -> vocabulary whose labels it shows (None: shown as is).
+FACET_FIELDS: dict[str, str | None] = {
+    "vocab_sdi_status": None,
+    "vocab_sdi_classification": "classification",
+    "vocab_sdi_frequency": "frequency",
+    "vocab_sdi_year": None,
+    "vocab_sdi_area_code": None,
+    "vocab_sdi_sector": "sector",
+    "vocab_sdi_urusan": "urusan",
+}
+
+_SINGLE = ("sdi_status", "sdi_classification", "sdi_frequency", "sdi_sector", "sdi_urusan",
+           "sdi_presentation_level", "sdi_collection_method", "sdi_data_type", "sdi_request_id")
+
+
+def _extras(pkg_dict: dict[str, Any]) -> dict[str, Any]:
+    values = {e["key"]: e["value"] for e in pkg_dict.get("extras") or [] if isinstance(e, dict)}
+    values.update({k: v for k, v in pkg_dict.items() if k.startswith("sdi_")})
+    return values
+
+
+def _years(start: Any, end: Any) -> list[str]:
+    try:
+        first = int(start)
+        last = int(end) if end not in (None, "") else first
+    except (TypeError, ValueError):
+        return []
+    if last < first or last - first > 200:
+        return []
+    return [str(y) for y in range(first, last + 1)]
+
+
+def before_dataset_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
+    sdi = _extras(pkg_dict)
+    if "sdi_status" not in sdi:
+        return pkg_dict
+    for key in _SINGLE:
+        if sdi.get(key):
+            pkg_dict[f"vocab_{key}"] = [sdi[key]]
+    years = _years(sdi.get("sdi_period_start"), sdi.get("sdi_period_end"))
+    if years:
+        pkg_dict["vocab_sdi_year"] = years
+    area = sdi.get("sdi_area_code")
+    if area:
+        # The area and every area above it, so a province filter finds its regencies' data.
+        pkg_dict["vocab_sdi_area_code"] = [a.code for a in wilayah.ancestors(area)] or [area]
+    return pkg_dict
+
+
+def dataset_facets(facets_dict: dict[str, Any]) -> dict[str, Any]:
+    titles = {
+        "vocab_sdi_classification": tk._("Information classification"),
+        "vocab_sdi_frequency": tk._("Update frequency"),
+        "vocab_sdi_year": tk._("Data year"),
+        "vocab_sdi_sector": tk._("Sector"),
+        "vocab_sdi_area_code": tk._("Area"),
+    }
+    facets_dict.update(titles)
+    if "organization" in facets_dict:
+        facets_dict["organization"] = tk._("Data producer")
+    return facets_dict
+
+
+def label_search_facets(result: dict[str, Any]) -> dict[str, Any]:
+    """Replace codes by labels in ``search_facets`` display names."""
+    for field, facet in (result.get("search_facets") or {}).items():
+        name = FACET_FIELDS.get(field, "")
+        if field not in FACET_FIELDS:
+            continue
+        for item in facet.get("items", []):
+            if name:
+                item["display_name"] = vocabularies.label(name, item["name"])
+            elif field == "vocab_sdi_area_code":
+                item["display_name"] = wilayah.name(item["name"]) or item["name"]
+            elif field == "vocab_sdi_status":
+                item["display_name"] = _status_label(item["name"])
+    return result
+
+
+def _status_label(status: str) -> str:
+    from ckanext.satudata.workflow import states
+    return states.status_label(status)

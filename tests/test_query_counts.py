@@ -1,0 +1,99 @@
+"""Lists run one set of queries per page, never one per row (issue 16): the
+statement count of each list action and page stays the same when its rows grow."""
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+
+import ckan.tests.factories as factories
+import ckan.tests.helpers as helpers
+
+from tests.datarequest.conftest import Requests, call
+from tests.querycount import assert_flat
+
+_names = itertools.count()
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}-{next(_names)}"
+
+
+def _submitted(portal, count: int) -> None:
+    for _ in range(count):
+        pkg = portal.dataset(name=_name("qc-task"))
+        helpers.call_action("satudata_dataset_submit", {"user": portal.producer_a["name"]}, id=pkg["id"])
+
+
+def test_task_list_queries_do_not_grow_with_its_rows(shared_portal):
+    p = shared_portal
+    _submitted(p, 2)
+
+    def measure():
+        tasks = call("satudata_task_list", p.ppid_a)
+        return len(tasks["to_verify"])
+    assert_flat(measure, lambda: _submitted(p, 4), measure)
+
+
+def test_tasks_page_queries_do_not_grow_with_its_rows(shared_portal, app):
+    p = shared_portal
+    _submitted(p, 2)
+    headers = {"Authorization": p.tokens["ppid_a"]}
+
+    def measure():
+        page = app.get("/satudata/tugas", headers=headers, status=200).get_data(as_text=True)
+        return len(re.findall(r'href="/dataset/qc-task-', page))
+    assert_flat(measure, lambda: _submitted(p, 4), measure)
+
+
+def test_history_queries_do_not_grow_with_its_events(shared_portal):
+    """Each transition by another user: the actors are looked up at once."""
+    p = shared_portal
+    pkg = p.dataset(name=_name("qc-history"))
+
+    def round_trip():
+        helpers.call_action("satudata_dataset_submit", {"user": p.producer_a["name"]}, id=pkg["id"])
+        helpers.call_action("satudata_dataset_reject", {"user": p.ppid_a["name"]}, id=pkg["id"], reason="Lengkapi")
+
+    def measure():
+        return len(call("satudata_dataset_history", p.walidata, id=pkg["id"]))
+    round_trip()
+    assert_flat(measure, lambda: (round_trip(), round_trip()), measure)
+
+
+def test_role_list_queries_do_not_grow_with_its_grants(shared_portal):
+    p = shared_portal
+
+    def grant(count):
+        for _ in range(count):
+            user = factories.User(name=_name("qc-forum"))
+            helpers.call_action("satudata_role_grant", {"user": p.sysadmin["name"]}, user=user["name"], role="forum")
+    grant(2)
+
+    def measure():
+        return len(call("satudata_role_list", p.sysadmin))
+    assert_flat(measure, lambda: grant(4), measure)
+
+
+def test_request_list_and_page_queries_do_not_grow_with_their_rows(shared_portal, app):
+    p = shared_portal
+    requests = Requests(p)
+    req = requests.new(upto="sent")
+
+    def more(count):
+        for _ in range(count):
+            requests.new()
+            call("satudata_request_comment_create", p.forum, id=req["id"], comment="Kapan data tersedia?")
+    more(2)
+
+    def measure_list():
+        return call("satudata_request_list", p.walidata, limit=100)["count"]
+    assert_flat(measure_list, lambda: more(3), measure_list)
+
+    headers = {"Authorization": p.tokens["walidata"]}
+
+    def measure_page():
+        page = app.get(f"/permintaan/{req['id']}", headers=headers, status=200).get_data(as_text=True)
+        return page.count("Kapan data tersedia?")
+    assert_flat(measure_page, lambda: more(3), measure_page)
