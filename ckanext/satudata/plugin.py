@@ -5,10 +5,9 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.satudata import uploads
-from ckanext.satudata.metadata import indexing
-from ckanext.satudata.metadata import derived
+from ckanext.satudata import subscriptions, uploads
 from ckanext.satudata.datarequest import due
+from ckanext.satudata.metadata import derived, indexing
 from ckanext.satudata.workflow.permissions import SatudataPermissionLabels
 
 
@@ -27,6 +26,7 @@ class SatudataPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IResourceController, inherit=True)
     p.implements(p.IFacets, inherit=True)
+    p.implements(p.ISignal)
 
     _labels = SatudataPermissionLabels()
 
@@ -38,6 +38,10 @@ class SatudataPlugin(p.SingletonPlugin, DefaultTranslation):
     # IConfigurable
     def configure(self, config):
         due.check_config(config)
+
+    # ISignal
+    def get_signal_subscriptions(self):
+        return subscriptions.get_signal_subscriptions()
 
     # IPermissionLabels
     def get_dataset_labels(self, dataset_obj):

@@ -10,7 +10,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib import search
 from sqlalchemy import select, update
 
-from ckanext.satudata import outages
+from ckanext.satudata import outages, signals
 from ckanext.satudata.metadata import derived
 from ckanext.satudata.workflow import permissions
 from ckanext.satudata.workflow import states
@@ -153,8 +153,7 @@ def apply(context: dict[str, Any], pkg: model.Package, action: str, note: str | 
     _activity(context, pkg, user.id if user else None,
               {"action": action, "from": status, "to": target})
     sync_activity_labels(pkg)
-    from ckanext.satudata.datarequest import notices as request_notices, progress
-    request_events = progress.dataset_changed(pkg.id, user.id if user else None)
+    followups = signals.after_commit(signals.dataset_transitioned.send(pkg.id, actor_id=user.id if user else None))
     try:
         search.rebuild(pkg.id)
         model.repo.commit()
@@ -162,5 +161,6 @@ def apply(context: dict[str, Any], pkg: model.Package, action: str, note: str | 
         model.Session.rollback()
         outages.reindex_after_rollback(pkg.id, error)  # Solr down: a field error, nothing changed
         raise
-    request_notices.enqueue(request_events)
+    for followup in followups:
+        followup()
     return event
