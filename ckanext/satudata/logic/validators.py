@@ -13,6 +13,7 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from ckanext.scheming.validation import scheming_validator
 
+from ckanext.satudata.metadata import codes
 from ckanext.satudata.metadata import vocabularies
 from ckanext.satudata.metadata import wilayah
 from ckanext.satudata.text import safe_ref, text_problem
@@ -21,8 +22,6 @@ from ckanext.satudata.workflow import permissions
 Invalid = tk.Invalid
 missing = tk.missing
 
-_STANDARD_CODE = re.compile(r"^[A-Z]{2}\d{5}\.\d{2}\.\d{2}$")
-_INDICATOR_CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-/]{0,39}$")
 _AGENCY_CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,39}$")
 _PHONE = re.compile(r"^\+?[0-9 ()\-]{6,20}$")
 _MIN_YEAR, _MAX_YEAR = 1900, 2100
@@ -210,21 +209,13 @@ def satudata_area_code(value):
 
 
 def satudata_standard_code(value):
-    if _empty(value):
-        return value
-    value = str(value).strip().upper()
-    if not _STANDARD_CODE.match(value):
-        raise Invalid(tk._("Not a statistical data standard code: use the BPS format, e.g. SP00055.00.00"))
-    return value
+    """A BPS statistical data standard code (metadata/codes.py)."""
+    return codes.standard_code(value)
 
 
 def satudata_indicator_code(value):
-    if _empty(value):
-        return value
-    value = str(value).strip()
-    if not _INDICATOR_CODE.match(value):
-        raise Invalid(tk._("Not a valid indicator code"))
-    return value
+    """An indicator code (metadata/codes.py)."""
+    return codes.indicator_code(value)
 
 
 def satudata_agency_code(value):
@@ -379,11 +370,11 @@ def satudata_table_schema(value):
     """A Frictionless Table Schema as JSON; stored as a JSON string."""
     if _empty(value):
         return value
-    from ckanext.satudata.validation import tabular
+    from ckanext.satudata.validation import table_schema
 
     if isinstance(value, str) and value.strip().startswith(("http://", "https://")):
         return value.strip()
-    problems = tabular.check_table_schema(value)
+    problems = table_schema.check_table_schema(value)
     if problems:
         raise Invalid(
             tk._("Invalid Table Schema: %(problems)s")

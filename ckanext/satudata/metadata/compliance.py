@@ -9,9 +9,10 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.satudata.metadata import codes
+from ckanext.satudata.metadata import labels
 from ckanext.satudata.metadata import vocabularies
 from ckanext.satudata.metadata import wilayah
-from ckanext.satudata.logic import validators
 
 __all__ = ["check", "required_fields", "field_errors"]
 
@@ -30,14 +31,6 @@ def _schema_fields() -> list[dict[str, Any]]:
 def required_fields() -> list[dict[str, Any]]:
     """Fields of the SDI schema marked ``sdi_required``."""
     return [f for f in _schema_fields() if f.get("sdi_required")]
-
-
-def _label(field: dict[str, Any]) -> str:
-    """The field's label in the current language (works outside a request too)."""
-    label = field.get("label")
-    if isinstance(label, dict):
-        return label.get(vocabularies.current_lang()) or label.get("id") or field["field_name"]
-    return label or field["field_name"]
 
 
 def field_errors(pkg_dict: dict[str, Any]) -> dict[str, list[str]]:
@@ -87,10 +80,9 @@ def _validation_problem(name: str, status: str | None) -> str:
 
 def check(pkg_dict: dict[str, Any]) -> dict[str, Any]:
     """The checklist: ``{"passed": bool, "principles": [{"principle", "label", "passed", "reasons"}]}``."""
-    labels = {f["field_name"]: _label(f) for f in _schema_fields()}
-    standard = [tk._("Missing %(field)s") % {"field": labels.get(f, f)}
+    standard = [tk._("Missing %(field)s") % {"field": labels.field_label(f)}
                 for f in _STANDARD_FIELDS if _empty(pkg_dict.get(f))]
-    metadata = [f"{labels.get(key, key)}: {msgs[0]}" for key, msgs in field_errors(pkg_dict).items()]
+    metadata = [f"{labels.field_label(key)}: {msgs[0]}" for key, msgs in field_errors(pkg_dict).items()]
     interop = _resource_problems(pkg_dict)
     reference = []
     area = pkg_dict.get("sdi_area_code")
@@ -101,7 +93,7 @@ def check(pkg_dict: dict[str, Any]) -> dict[str, Any]:
     if pkg_dict.get("sdi_urusan") and pkg_dict["sdi_urusan"] not in vocabularies.values("urusan"):
         reference.append(tk._("Unknown government affair code"))
     try:
-        validators.satudata_indicator_code(pkg_dict.get("sdi_indicator_code"))
+        codes.indicator_code(pkg_dict.get("sdi_indicator_code"))
     except tk.Invalid as e:
         reference.append(e.error)
     entries = [

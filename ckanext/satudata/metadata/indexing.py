@@ -10,6 +10,7 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.satudata.metadata import labels
 from ckanext.satudata.metadata import vocabularies
 from ckanext.satudata.metadata import wilayah
 
@@ -65,16 +66,17 @@ def before_dataset_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
 
 
 def dataset_facets(facets_dict: dict[str, Any]) -> dict[str, Any]:
-    titles = {
-        "vocab_sdi_classification": tk._("Information classification"),
-        "vocab_sdi_frequency": tk._("Update frequency"),
+    """The SDI facets, titled by their field's label (the year and the area,
+    which no single field holds, have titles of their own)."""
+    facets_dict.update({
+        "vocab_sdi_classification": labels.field_label("sdi_classification"),
+        "vocab_sdi_frequency": labels.field_label("sdi_frequency"),
         "vocab_sdi_year": tk._("Data year"),
-        "vocab_sdi_sector": tk._("Sector"),
+        "vocab_sdi_sector": labels.field_label("sdi_sector"),
         "vocab_sdi_area_code": tk._("Area"),
-    }
-    facets_dict.update(titles)
+    })
     if "organization" in facets_dict:
-        facets_dict["organization"] = tk._("Data producer")
+        facets_dict["organization"] = labels.field_label("owner_org")
     return facets_dict
 
 
@@ -90,10 +92,5 @@ def label_search_facets(result: dict[str, Any]) -> dict[str, Any]:
             elif field == "vocab_sdi_area_code":
                 item["display_name"] = wilayah.name(item["name"]) or item["name"]
             elif field == "vocab_sdi_status":
-                item["display_name"] = _status_label(item["name"])
+                item["display_name"] = vocabularies.label("workflow_status", item["name"])
     return result
-
-
-def _status_label(status: str) -> str:
-    from ckanext.satudata.workflow import states
-    return states.status_label(status)

@@ -10,11 +10,12 @@ import os
 from typing import Any
 
 import yaml
+from ckan.lib.i18n import get_lang
 
-__all__ = ["terms", "values", "term", "label", "choices", "current_lang"]
+__all__ = ["terms", "values", "term", "label", "choices", "current_lang", "FALLBACK_LANG"]
 
 _PATH = os.path.join(os.path.dirname(__file__), "data", "vocabularies.yaml")
-_FALLBACK_LANG = "id"
+FALLBACK_LANG = "id"
 
 
 @functools.lru_cache(maxsize=None)
@@ -45,10 +46,9 @@ def term(name: str, value: str) -> dict[str, Any] | None:
 def current_lang() -> str:
     """The request's language, or the portal default outside a request."""
     try:
-        from ckan.lib.i18n import get_lang
-        return (get_lang() or _FALLBACK_LANG).split("_")[0]
+        return (get_lang() or FALLBACK_LANG).split("_")[0]
     except Exception:  # no request (CLI, jobs)
-        return _FALLBACK_LANG
+        return FALLBACK_LANG
 
 
 def label(name: str, value: str, lang: str | None = None) -> str:
@@ -58,7 +58,7 @@ def label(name: str, value: str, lang: str | None = None) -> str:
         return value
     labels = found["label"]
     lang = lang or current_lang()
-    return labels.get(lang) or labels.get(_FALLBACK_LANG) or value
+    return labels.get(lang) or labels.get(FALLBACK_LANG) or value
 
 
 def choices(name: str) -> list[dict[str, Any]]:
