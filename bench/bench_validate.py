@@ -1,4 +1,4 @@
-"""Benchmark: ckanext.satudata.tabular.validate_file vs the frictionless CLI.
+"""Benchmark: ckanext.satudata.validation.engine.validate_file vs the frictionless CLI.
 
 Generates a Sumedang-like population table (default 100,000 rows) and its
 Table Schema in a temporary directory, then validates it
@@ -116,7 +116,7 @@ def _run(argv: list[str], cwd: Path | None = None) -> dict:
 _ENGINE_CHILD = """
 import json, sys, time
 t0 = time.perf_counter()
-from ckanext.satudata.validation.tabular import validate_file
+from ckanext.satudata.validation.engine import validate_file
 t1 = time.perf_counter()
 schema = json.load(open(sys.argv[2], encoding="utf-8"))
 report = validate_file(sys.argv[1], table_schema=schema)

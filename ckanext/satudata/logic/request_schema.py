@@ -133,7 +133,7 @@ def request_organizations(value):
 
 def request_table_schema(value):
     """A Frictionless Table Schema (object or JSON text); returned as a dict."""
-    from ckanext.satudata.validation import tabular
+    from ckanext.satudata.validation import table_schema
 
     if _empty(value):
         raise Invalid(tk._("Missing value"))
@@ -146,7 +146,7 @@ def request_table_schema(value):
             parsed = None  # check_table_schema says what is wrong
     if isinstance(parsed, dict):  # size and characters before the (slower) schema check
         _check_json_size(parsed)
-    problems = tabular.check_table_schema(value)
+    problems = table_schema.check_table_schema(value)
     if problems:
         raise Invalid(tk._("Invalid Table Schema: %(problems)s") % {
             "problems": "; ".join(f"{where}: {', '.join(msgs)}" for where, msgs in problems.items())})

@@ -1,2 +1,3 @@
 """Frictionless validation of resources against the request's Table Schema:
-the schema checks and engine (tabular), the job and its service, the report."""
+the Table Schema checks (table_schema), the engine (engine), the SSRF-safe
+fetcher (fetch), the job and its service, the report."""

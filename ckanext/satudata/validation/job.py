@@ -41,6 +41,7 @@ from sqlalchemy import select
 
 from ckanext.satudata import jobs
 from ckanext.satudata.msgid import N_
+from ckanext.satudata.validation import engine, fetch
 from ckanext.satudata.model import DataRequest, RequestDataset, ResourceValidation, utcnow
 
 __all__ = ["is_tabular", "needs_validation", "enqueue", "enqueue_many", "run", "table_schema_for",
@@ -204,11 +205,10 @@ class _Unreadable(Exception):
 
 
 def _fetch(url: str, dest: str, max_bytes: int, timeout: float) -> None:
-    from ckanext.satudata.validation import tabular
     try:
-        tabular.fetch_remote(url, dest, max_bytes=max_bytes, timeout=timeout,
+        fetch.fetch_remote(url, dest, max_bytes=max_bytes, timeout=timeout,
                              allow_private=tk.config.get("ckanext.satudata.validation.allow_private_urls"))
-    except tabular.FetchError as e:
+    except fetch.FetchError as e:
         params = {"max_bytes": max_bytes} if e.code == "too_large" else {}
         if e.status is not None:
             params["status"] = e.status
@@ -284,7 +284,6 @@ _REPORT_ROOM = 64 * 1024 * 1024  # memory the child may take back to report it r
 
 def _child(sender, seconds: int, max_memory: int, kwargs: dict[str, Any]) -> None:
     """The forked child: cap itself, validate, send ``(outcome, value)`` back."""
-    from ckanext.satudata.validation import tabular
     import frictionless  # noqa: F401 - loaded before the cap, which is for the file
 
     try:
@@ -296,7 +295,7 @@ def _child(sender, seconds: int, max_memory: int, kwargs: dict[str, Any]) -> Non
             resource.setrlimit(resource.RLIMIT_AS, (base + max_memory, base + max_memory + _REPORT_ROOM))
         outcome = ("memory", None)
         try:
-            outcome = ("report", tabular.validate_file(**kwargs))
+            outcome = ("report", engine.validate_file(**kwargs))
         except MemoryError:
             pass
         if outcome[0] == "memory":  # out of the handler, its frames freed; room to send
@@ -309,7 +308,7 @@ def _child(sender, seconds: int, max_memory: int, kwargs: dict[str, Any]) -> Non
 
 
 def _limited(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """``tabular.validate_file(**kwargs)`` in a forked child under the time limit
+    """``engine.validate_file(**kwargs)`` in a forked child under the time limit
     and memory cap; raises _Unreadable ``time_limit`` / ``memory_limit``."""
     seconds = tk.config.get("ckanext.satudata.validation.time_limit")
     max_memory = tk.config.get("ckanext.satudata.validation.max_memory")

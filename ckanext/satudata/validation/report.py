@@ -6,7 +6,7 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.satudata.validation import tabular
+from ckanext.satudata.validation import engine
 from ckanext.satudata.validation import job
 
 __all__ = ["status_label", "report", "badges", "problem_message", "REPORT_LIMIT"]
@@ -75,7 +75,7 @@ def _error_for_display(error: dict[str, Any]) -> dict[str, Any]:
     type_ = error.get("type") or "error"
     return {
         "type": type_,
-        "type_label": tk._(tabular.ERROR_TYPES.get(type_, tabular.ERROR_TYPES["error"])),
+        "type_label": tk._(engine.ERROR_TYPES.get(type_, engine.ERROR_TYPES["error"])),
         "row": error.get("row"),
         "column": error.get("field") or error.get("column"),
         "cell": error.get("cell"),

@@ -1,111 +1,45 @@
-"""Tests of the tabular validation engine (no CKAN needed).
+"""Tests of the validation engine, validate_file (no CKAN needed).
 
 Run: .venv/bin/python -m pytest -p no:ckan -p no:ckan_fixtures -o addopts='' \
-     tests/validation/test_tabular.py -q
+     tests/validation/test_engine.py -q
 All data files are generated in tmp_path.
 """
 from __future__ import annotations
 
 import copy
+import inspect
 import json
 import os
-import socket
-import threading
-import time
+import subprocess
+import sys
 import tracemalloc
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import openpyxl
 import pytest
 
-from ckanext.satudata.validation import tabular
-from ckanext.satudata.validation.tabular import (
-    ERROR_TYPES,
-    FetchError,
-    check_table_schema,
-    fetch_remote,
-    validate_file,
-)
+from ckanext.satudata.validation import engine
+from ckanext.satudata.validation.engine import ERROR_TYPES, validate_file
+from tests.validation.tables import HEADER, ROWS, SCHEMA, check, csv_text, only, types_of, write
+
 
 @pytest.fixture(autouse=True)
 def _satudata_plugins():
-    """The engine needs no CKAN: override the package conftest's autouse
-    plugin fixture so this module also runs with ``-p no:ckan``."""
+    """No CKAN needed: override the package conftest's autouse plugin fixture
+    so this module also runs with ``-p no:ckan``."""
 
 
-SCHEMA = {
-    "fields": [
-        {"name": "kode_wilayah", "type": "string",
-         "constraints": {"required": True, "pattern": "3211[0-9]{3}"}},
-        {"name": "nama_kecamatan", "type": "string", "constraints": {"required": True}},
-        {"name": "tahun", "type": "integer", "constraints": {"minimum": 2000, "maximum": 2100}},
-        {"name": "jumlah_penduduk", "type": "integer", "constraints": {"minimum": 0}},
-        {"name": "laki_laki", "type": "integer", "constraints": {"minimum": 0}},
-        {"name": "perempuan", "type": "integer", "constraints": {"minimum": 0}},
-        {"name": "status_data", "type": "string",
-         "constraints": {"enum": ["sementara", "tetap"]}},
-    ],
-    "primaryKey": ["kode_wilayah", "tahun"],
-}
-HEADER = "kode_wilayah,nama_kecamatan,tahun,jumlah_penduduk,laki_laki,perempuan,status_data"
-ROWS = [
-    "3211010,Jatinangor,2023,125000,63000,62000,tetap",
-    "3211020,Cimanggung,2023,98000,49500,48500,tetap",
-    "3211030,Tanjungsari,2023,87000,43000,44000,sementara",
-]
-
-
-def write(tmp_path, name, text, encoding="utf-8"):
-    path = tmp_path / name
-    path.write_bytes(text.encode(encoding) if isinstance(text, str) else text)
-    return str(path)
-
-
-def csv_text(*rows, header=HEADER):
-    return "\n".join([header, *rows]) + "\n"
-
-
-def check(report):
-    """Every report must be plain JSON with the documented shape."""
-    json.dumps(report)
-    assert set(report) == {
-        "valid", "status", "format", "encoding", "delimiter", "row_count",
-        "error_count", "errors", "fatal", "stats", "frictionless_version",
-    }
-    assert report["status"] in ("success", "failure", "error")
-    assert report["valid"] is (report["status"] == "success")
-    assert (report["fatal"] is not None) is (report["status"] == "error")
-    for error in report["errors"]:
-        assert set(error) == {"type", "row", "column", "field", "cell", "message", "note"}
-        assert error["message"]
-    return report
-
-
-def types_of(report):
-    return [error["type"] for error in report["errors"]]
-
-
-def only(report, type_):
-    found = [error for error in report["errors"] if error["type"] == type_]
-    assert found, f"no {type_} in {report['errors']}"
-    return found
-
-
-def test_module_import_is_light():
+@pytest.mark.parametrize("module, name", [("engine", "ERROR_TYPES"), ("table_schema", "check_table_schema"),
+                                          ("fetch", "fetch_remote")])
+def test_module_import_is_light(module, name):
     """No CKAN and no frictionless import just to load the module."""
-    import subprocess
-    import sys
-
-    code = ("import sys, ckanext.satudata.validation.tabular as t; "
-            "assert t.ERROR_TYPES; "
+    code = (f"import sys, ckanext.satudata.validation.{module} as m; "
+            f"assert m.{name}; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('ckan', 'frictionless')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
 
 def test_error_types_cover_frictionless_data_errors():
-    import inspect
-
     from frictionless import errors
 
     for cls in vars(errors).values():
@@ -481,7 +415,7 @@ def test_missing_file(tmp_path):
 
 
 def test_unclosed_quote_does_not_swallow_the_file(tmp_path, monkeypatch):
-    monkeypatch.setattr(tabular, "_CSV_FIELD_LIMIT", 50_000)
+    monkeypatch.setattr(engine, "_CSV_FIELD_LIMIT", 50_000)
     rows = ['3211010,"Jatinangor,2023,1,1,0,tetap'] + ROWS * 5000
     report = check(validate_file(write(tmp_path, "q.csv", csv_text(*rows)), table_schema=SCHEMA))
     assert report["status"] == "error"
@@ -526,316 +460,6 @@ def test_large_file_is_streamed(tmp_path):
         tracemalloc.stop()
     assert report["status"] == "success" and report["row_count"] == 26_000
     assert peak < 10_000_000, f"peak {peak} bytes for a {size} byte file"
-
-
-# --------------------------------------------------------------------------
-# check_table_schema
-# --------------------------------------------------------------------------
-
-
-def test_check_schema_valid():
-    assert check_table_schema(SCHEMA) == {}
-    assert check_table_schema(json.dumps(SCHEMA)) == {}
-    assert check_table_schema({"fields": [{"name": "a"}], "primaryKey": "a"}) == {}
-
-
-@pytest.mark.parametrize("bad", ["{not json", "[1, 2]", "42", None, 5, b"\xff\xfe", ["fields"]])
-def test_check_schema_not_an_object(bad):
-    problems = check_table_schema(bad)
-    assert list(problems) == ["schema"]
-    assert problems["schema"][0]
-
-
-def test_check_schema_unknown_type():
-    problems = check_table_schema({"fields": [{"name": "a"}, {"name": "b", "type": "integr"}]})
-    assert list(problems) == ["fields[1].type"]
-    assert "integr" in problems["fields[1].type"][0]
-
-
-def test_check_schema_duplicate_names():
-    problems = check_table_schema({"fields": [{"name": "a"}, {"name": "b"}, {"name": "a"}]})
-    assert list(problems) == ["fields[2].name"]
-    assert "Duplicate" in problems["fields[2].name"][0]
-
-
-@pytest.mark.parametrize("schema", [{"fields": []}, {}, {"fields": "a,b"}])
-def test_check_schema_empty_or_missing_fields(schema):
-    assert list(check_table_schema(schema)) == ["fields"]
-
-
-@pytest.mark.parametrize("pk", [["b"], "b", [1], {"a": 1}])
-def test_check_schema_bad_primary_key(pk):
-    problems = check_table_schema({"fields": [{"name": "a"}], "primaryKey": pk})
-    assert list(problems) == ["primaryKey"]
-
-
-@pytest.mark.parametrize("field, location", [
-    ({"name": "a", "type": "integer", "constraints": {"minimum": "x"}}, "fields[0].constraints.minimum"),
-    ({"name": "a", "type": "integer", "constraints": {"pattern": "[0-9]+"}}, "fields[0].constraints.pattern"),
-    ({"name": "a", "type": "string", "constraints": {"pattern": "[a-"}}, "fields[0].constraints.pattern"),
-    ({"name": "a", "type": "string", "constraints": {"enum": "x"}}, "fields[0].constraints.enum"),
-    ({"name": "a", "type": "integer", "constraints": {"enum": [1, "dua"]}}, "fields[0].constraints.enum"),
-    ({"name": "a", "type": "string", "constraints": {"required": "yes"}}, "fields[0].constraints.required"),
-    ({"name": "a", "type": "string", "constraints": {"minLength": -1}}, "fields[0].constraints.minLength"),
-    ({"name": "a", "type": "integer", "constraints": {"minimum": 5, "maximum": 1}}, "fields[0].constraints"),
-    ({"name": "a", "type": "string", "format": "weird"}, "fields[0].format"),
-    ({"name": "", "type": "string"}, "fields[0].name"),
-    ({"type": "string"}, "fields[0].name"),
-    ("a", "fields[0]"),
-])
-def test_check_schema_bad_field(field, location):
-    problems = check_table_schema({"fields": [field]})
-    assert location in problems, problems
-
-
-def test_check_schema_bad_foreign_key():
-    problems = check_table_schema({
-        "fields": [{"name": "a"}],
-        "foreignKeys": [{"fields": ["z"], "reference": {"resource": "other", "fields": ["a"]}}],
-    })
-    assert "foreignKeys[0].fields" in problems
-    assert "foreignKeys[0].reference.resource" in problems
-
-
-# --------------------------------------------------------------------------
-# fetch_remote
-# --------------------------------------------------------------------------
-
-
-class _Handler(BaseHTTPRequestHandler):
-    target = ""  # where /to-target redirects
-
-    def log_message(self, *args):
-        pass
-
-    def _send(self, status, body=b"", headers=()):
-        self.send_response(status)
-        for name, value in headers:
-            self.send_header(name, value)
-        self.end_headers()
-        if body:
-            self.wfile.write(body)
-
-    def do_GET(self):
-        path = self.path
-        if path == "/data.csv":
-            body = csv_text(*ROWS).encode()
-            self._send(200, body, [("Content-Type", "text/csv"), ("Content-Length", str(len(body)))])
-        elif path == "/announced-big":
-            self._send(200, b"x" * 100, [("Content-Length", "10000000")])
-        elif path == "/streamed-big":  # HTTP/1.0, no Content-Length
-            self._send(200)
-            for _ in range(40):
-                self.wfile.write(b"y" * 8192)
-        elif path == "/slow":
-            time.sleep(3)
-            try:
-                self._send(200, b"late", [("Content-Length", "4")])
-            except OSError:
-                pass  # the client gave up, as expected
-        elif path == "/drip":
-            self._send(200)
-            try:
-                for _ in range(30):
-                    self.wfile.write(b"z")
-                    self.wfile.flush()
-                    time.sleep(0.1)
-            except OSError:
-                pass
-        elif path == "/data%20kecamatan.csv?tahun=2023&q=a%20b":
-            self._send(200, b"ok", [("Content-Length", "2")])
-        elif path == "/redirect":
-            self._send(302, headers=[("Location", "/data.csv")])
-        elif path == "/loop":
-            self._send(302, headers=[("Location", "/loop")])
-        elif path == "/to-target":
-            self._send(301, headers=[("Location", self.target)])
-        else:
-            self._send(404, b"not found", [("Content-Length", "9")])
-
-
-def _serve(host):
-    handler = type("Handler", (_Handler,), {})
-    server = ThreadingHTTPServer((host, 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    return server, handler
-
-
-@pytest.fixture
-def http_server():
-    srv, handler = _serve("127.0.0.1")
-    srv.base = f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.handler = handler
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-
-
-def fetch(url, dest, **kwargs):
-    options = {"max_bytes": 1_000_000, "timeout": 5, "allow_private": True}
-    options.update(kwargs)
-    return fetch_remote(url, str(dest), **options)
-
-
-def test_fetch_ok_then_validate(http_server, tmp_path):
-    dest = tmp_path / "d.csv"
-    result = fetch(http_server.base + "/data.csv", dest)
-    assert result["path"] == str(dest)
-    assert result["bytes"] == dest.stat().st_size == len(csv_text(*ROWS).encode())
-    assert result["content_type"] == "text/csv"
-    assert check(validate_file(str(dest), table_schema=SCHEMA))["status"] == "success"
-
-
-def test_fetch_follows_redirect(http_server, tmp_path):
-    result = fetch(http_server.base + "/redirect", tmp_path / "d.csv")
-    assert result["bytes"] > 0 and result["url"].endswith("/data.csv")
-
-
-def test_fetch_quotes_unsafe_characters(http_server, tmp_path):
-    result = fetch(http_server.base + "/data kecamatan.csv?tahun=2023&q=a%20b", tmp_path / "d")
-    assert result["bytes"] == 2
-
-
-def test_fetch_404(http_server, tmp_path):
-    with pytest.raises(FetchError) as info:
-        fetch(http_server.base + "/missing", tmp_path / "d")
-    assert (info.value.code, info.value.status) == ("http_error", 404)
-
-
-@pytest.mark.parametrize("path,max_bytes", [("/announced-big", 1000), ("/streamed-big", 100_000)],
-                         ids=["by-content-length", "while-streaming"])
-def test_fetch_too_large(http_server, tmp_path, path, max_bytes):
-    dest = tmp_path / "d"
-    with pytest.raises(FetchError) as info:
-        fetch(http_server.base + path, dest, max_bytes=max_bytes)
-    assert info.value.code == "too_large"
-    assert not dest.exists()
-
-
-def test_fetch_timeout_slow_server(http_server, tmp_path):
-    started = time.monotonic()
-    with pytest.raises(FetchError) as info:
-        fetch(http_server.base + "/slow", tmp_path / "d", timeout=0.5)
-    assert info.value.code == "timeout"
-    assert time.monotonic() - started < 2
-
-
-def test_fetch_total_time_limit_on_trickling_body(http_server, tmp_path):
-    started = time.monotonic()
-    with pytest.raises(FetchError) as info:
-        fetch(http_server.base + "/drip", tmp_path / "d", timeout=1)
-    assert info.value.code == "timeout"
-    assert time.monotonic() - started < 2.5
-
-
-def test_fetch_too_many_redirects(http_server, tmp_path):
-    with pytest.raises(FetchError) as info:
-        fetch(http_server.base + "/loop", tmp_path / "d")
-    assert info.value.code == "too_many_redirects"
-
-
-def test_fetch_loopback_refused_without_allow_private(http_server, tmp_path):
-    port = http_server.server_address[1]
-    for url in (http_server.base + "/data.csv", f"http://localhost:{port}/data.csv",
-                f"http://[::ffff:127.0.0.1]:{port}/data.csv"):
-        with pytest.raises(FetchError) as info:
-            fetch(url, tmp_path / "d", allow_private=False)
-        assert info.value.code == "blocked_address", url
-    assert not (tmp_path / "d").exists()
-
-
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.org/a.csv",
-                                 "gopher://127.0.0.1/", "javascript:alert(1)"])
-def test_fetch_bad_scheme(url, tmp_path):
-    with pytest.raises(FetchError) as info:
-        fetch_remote(url, str(tmp_path / "d"), max_bytes=10, timeout=1)
-    assert info.value.code == "bad_scheme"
-
-
-def test_fetch_any_private_address_in_dns_answer_is_refused(monkeypatch, tmp_path):
-    def fake_getaddrinfo(host, port, *args, **kwargs):
-        assert host == "data.example.go.id"
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port)),
-                (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", port))]
-
-    monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo)
-    with pytest.raises(FetchError) as info:
-        fetch_remote("http://data.example.go.id/x.csv", str(tmp_path / "d"),
-                     max_bytes=10, timeout=2)
-    assert info.value.code == "blocked_address"
-    assert "10.1.2.3" in info.value.message
-
-
-def test_fetch_redirect_hop_to_loopback_is_refused(http_server, tmp_path, monkeypatch):
-    """Hop 1 (127.0.0.2, treated as public here) may not redirect to 127.0.0.1."""
-    outer, outer_handler = _serve("127.0.0.2")  # all of 127.0.0.0/8 is loopback on Linux
-    try:
-        outer_handler.target = http_server.base + "/data.csv"
-        real = tabular._blocked_reason
-        monkeypatch.setattr(tabular, "_blocked_reason",
-                            lambda ip: None if ip == "127.0.0.2" else real(ip))
-        outer_url = f"http://127.0.0.2:{outer.server_address[1]}"
-        # the first hop alone is fetchable under this policy...
-        assert fetch(outer_url + "/data.csv", tmp_path / "a", allow_private=False)["bytes"] > 0
-        # ...but its redirect to 127.0.0.1 is re-checked and refused
-        with pytest.raises(FetchError) as info:
-            fetch(outer_url + "/to-target", tmp_path / "b", allow_private=False)
-        assert info.value.code == "blocked_address"
-        assert not (tmp_path / "b").exists()
-    finally:
-        outer.shutdown()
-        outer.server_close()
-
-
-def test_fetch_https_verifies_the_certificate(tmp_path):
-    """TLS still checks the certificate although we connect to a pinned IP."""
-    import ssl
-    import subprocess
-
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
-    srv, _ = _serve("127.0.0.1")
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    srv.socket = context.wrap_socket(srv.socket, server_side=True)
-    try:
-        with pytest.raises(FetchError) as info:
-            fetch(f"https://localhost:{srv.server_address[1]}/data.csv", tmp_path / "d")
-        assert info.value.code == "connection_error"
-        assert "CERTIFICATE_VERIFY_FAILED" in info.value.message
-    finally:
-        srv.shutdown()
-        srv.server_close()
-
-
-@pytest.mark.parametrize("address", [
-    "127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254", "100.64.0.1",
-    "0.0.0.0", "224.0.0.1", "240.0.0.1", "255.255.255.255", "::1", "::", "fe80::1",
-    "fc00::1", "ff02::1", "::ffff:10.0.0.1", "::ffff:127.0.0.1", "2002:7f00:1::1",
-    "64:ff9b::a00:1", "fe80::1%eth0", "fec0::1", "feff::1",
-])
-def test_blocked_addresses(address):
-    assert tabular._blocked_reason(address)
-
-
-@pytest.mark.parametrize("address", ["8.8.8.8", "103.10.20.30", "2001:4860:4860::8888"])
-def test_public_addresses(address):
-    assert tabular._blocked_reason(address) is None
-
-
-@pytest.mark.parametrize("host", ["2130706433", "0177.0.0.1", "0x7f.1", "0x7f000001", "127.1"])
-def test_fetch_refuses_numeric_forms_of_loopback(http_server, tmp_path, host):
-    """Decimal, octal and hex spellings of 127.0.0.1 resolve to loopback and are refused."""
-    port = http_server.server_address[1]
-    with pytest.raises(FetchError) as info:
-        fetch(f"http://{host}:{port}/data.csv", tmp_path / "d", allow_private=False)
-    assert info.value.code == "blocked_address"
-    assert "127.0.0.1" in info.value.message
-    assert not (tmp_path / "d").exists()
 
 
 def _zip_bomb(path, member_bytes):

@@ -1,8 +1,8 @@
-"""Validation engine for tabular resources (CSV, TSV, XLSX, XLS).
+"""The validation engine for tabular files (CSV, TSV, XLSX, XLS).
 
-Runs inside a background job: it validates a local file against a Frictionless
-Table Schema (frictionless 5) and returns a plain, JSON-serialisable report,
-and it downloads remote resources safely (size/time limits, SSRF protection).
+Runs inside the validation job's child process: it validates a local file
+against a Frictionless Table Schema (frictionless 5) and returns a plain,
+JSON-serialisable report (the error dicts, counts and statistics).
 
 No CKAN imports, and frictionless is imported lazily so that importing this
 module (e.g. for ``ERROR_TYPES`` in the web process) stays cheap.
@@ -31,32 +31,19 @@ from __future__ import annotations
 
 import codecs
 import csv
-import http.client
 import io
-import ipaddress
-import json
 import logging
 import os
 import re
-import socket
-import ssl
-import threading
 import time
 import zipfile
 from importlib import metadata as _metadata
-from typing import Any, Iterable
-from urllib.parse import quote, urljoin, urlsplit
+from typing import Any
 
 from ckanext.satudata.msgid import N_
+from ckanext.satudata.validation.table_schema import check_table_schema, frictionless_descriptor
 
-__all__ = [
-    "ERROR_TYPES",
-    "SUPPORTED_FORMATS",
-    "FetchError",
-    "check_table_schema",
-    "fetch_remote",
-    "validate_file",
-]
+__all__ = ["ERROR_TYPES", "SUPPORTED_FORMATS", "validate_file"]
 
 log = logging.getLogger(__name__)
 
@@ -118,10 +105,7 @@ ERROR_TYPES: dict[str, str] = {
     "error": N_("Validation error"),
 }
 
-_FIELDS_MATCH = ("exact", "equal", "subset", "superset", "partial")
 _DEFAULT_FIELDS_MATCH = "equal"  # match columns by name, any order
-_BOUND_CONSTRAINTS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
-_LENGTH_CONSTRAINTS = ("minLength", "maxLength")
 _HEAD_BYTES = 64 * 1024
 _CHUNK = 1024 * 1024
 _MAX_CELL_CHARS = 300
@@ -130,287 +114,6 @@ _DELIMITERS = (",", ";", "\t", "|")
 # Frictionless raises csv.field_size_limit to 2 GB on import, so one stray
 # unclosed quote would make a whole file a single in-memory cell.
 _CSV_FIELD_LIMIT = 10 * 1024 * 1024
-
-
-# ---------------------------------------------------------------------------
-# Table Schema checking
-# ---------------------------------------------------------------------------
-
-
-def check_table_schema(schema: Any) -> dict[str, list[str]]:
-    """Check that ``schema`` (dict or JSON text) is a usable Table Schema.
-
-    Returns ``{}`` when valid, otherwise ``{location: [message, ...]}`` where
-    location is ``schema``, ``fields``, ``fields[2].type``, ``primaryKey``...
-    Never raises.
-    """
-    problems: dict[str, list[str]] = {}
-    try:
-        descriptor, error = _parse_schema(schema)
-        if error:
-            _add(problems, "schema", error)
-            return problems
-        _check_schema_shape(descriptor, problems)
-        if not problems:
-            _check_with_frictionless(descriptor, problems)
-    except Exception as exc:  # defensive: a checker must not crash the caller
-        log.exception("Table Schema check failed")
-        _add(problems, "schema", f"The Table Schema could not be checked: {exc}")
-    return problems
-
-
-def _add(problems: dict[str, list[str]], location: str, message: str) -> None:
-    messages = problems.setdefault(location, [])
-    if message not in messages:
-        messages.append(message)
-
-
-def _parse_schema(schema: Any) -> tuple[dict, str | None]:
-    if isinstance(schema, (bytes, bytearray)):
-        try:
-            schema = schema.decode("utf-8")
-        except UnicodeDecodeError:
-            return {}, "The Table Schema is not UTF-8 text."
-    if isinstance(schema, str):
-        try:
-            schema = json.loads(schema)
-        except ValueError as exc:
-            return {}, f"The Table Schema is not valid JSON: {exc}"
-    if not isinstance(schema, dict):
-        return {}, "The Table Schema must be a JSON object."
-    return schema, None
-
-
-def _field_class(type_: str):
-    from frictionless import FrictionlessException, system
-
-    try:
-        return system.select_field_class(type_)
-    except FrictionlessException:
-        return None
-
-
-def _check_schema_shape(descriptor: dict, problems: dict[str, list[str]]) -> None:
-    fields = descriptor.get("fields")
-    if fields is None:
-        _add(problems, "fields", "The schema has no \"fields\" list.")
-        return
-    if not isinstance(fields, list):
-        _add(problems, "fields", "\"fields\" must be a list.")
-        return
-    if not fields:
-        _add(problems, "fields", "The schema must declare at least one field.")
-        return
-
-    seen: dict[str, int] = {}
-    for index, field in enumerate(fields):
-        where = f"fields[{index}]"
-        if not isinstance(field, dict):
-            _add(problems, where, "A field must be an object.")
-            continue
-        name = field.get("name")
-        if not isinstance(name, str) or not name.strip():
-            _add(problems, f"{where}.name", "The field name must be a non-empty string.")
-        elif name in seen:
-            _add(
-                problems,
-                f"{where}.name",
-                f'Duplicate field name "{name}" (also used by fields[{seen[name]}]).',
-            )
-        else:
-            seen[name] = index
-        _check_field(field, where, problems)
-
-    names = set(seen)
-    primary_key = descriptor.get("primaryKey")
-    if primary_key is not None:
-        keys = [primary_key] if isinstance(primary_key, str) else primary_key
-        if not isinstance(keys, list) or not all(
-            isinstance(key, str) for key in keys
-        ):
-            _add(problems, "primaryKey", "primaryKey must be a field name or a list of field names.")
-        else:
-            for key in keys:
-                if key not in names:
-                    _add(problems, "primaryKey", f'primaryKey refers to an unknown field "{key}".')
-
-    foreign_keys = descriptor.get("foreignKeys")
-    if foreign_keys is not None:
-        if not isinstance(foreign_keys, list):
-            _add(problems, "foreignKeys", "foreignKeys must be a list.")
-        else:
-            for index, fk in enumerate(foreign_keys):
-                _check_foreign_key(fk, f"foreignKeys[{index}]", names, problems)
-
-    missing_values = descriptor.get("missingValues")
-    if missing_values is not None and (
-        not isinstance(missing_values, list)
-        or not all(isinstance(value, str) for value in missing_values)
-    ):
-        _add(problems, "missingValues", "missingValues must be a list of strings.")
-
-    fields_match = descriptor.get("fieldsMatch")
-    if fields_match is not None and fields_match not in _FIELDS_MATCH:
-        _add(problems, "fieldsMatch", f"fieldsMatch must be one of: {', '.join(_FIELDS_MATCH)}.")
-
-
-def _check_foreign_key(fk: Any, where: str, names: set[str], problems: dict) -> None:
-    if not isinstance(fk, dict):
-        _add(problems, where, "A foreign key must be an object.")
-        return
-    fields = fk.get("fields")
-    fields = [fields] if isinstance(fields, str) else fields
-    reference = fk.get("reference")
-    if not isinstance(fields, list) or not fields or not isinstance(reference, dict):
-        _add(problems, where, "A foreign key needs \"fields\" and a \"reference\" object.")
-        return
-    for name in fields:
-        if name not in names:
-            _add(problems, f"{where}.fields", f'Unknown field "{name}".')
-    if reference.get("resource", "") not in ("", None):
-        # A single file is validated: only self-references can be checked.
-        _add(
-            problems,
-            f"{where}.reference.resource",
-            "Only foreign keys to the same table (resource \"\") are supported.",
-        )
-    ref_fields = reference.get("fields")
-    ref_fields = [ref_fields] if isinstance(ref_fields, str) else ref_fields
-    if not isinstance(ref_fields, list) or len(ref_fields) != len(fields):
-        _add(problems, f"{where}.reference.fields", "Must list as many fields as \"fields\".")
-    else:
-        for name in ref_fields:
-            if name not in names:
-                _add(problems, f"{where}.reference.fields", f'Unknown field "{name}".')
-
-
-def _check_field(field: dict, where: str, problems: dict) -> None:
-    type_ = field.get("type", "string")
-    if not isinstance(type_, str):
-        _add(problems, f"{where}.type", "The field type must be a string.")
-        return
-    Class = _field_class(type_)
-    if Class is None:
-        _add(problems, f"{where}.type", f'Unknown field type "{type_}".')
-        return
-    constraints = field.get("constraints", {})
-    if constraints is None:
-        constraints = {}
-    if not isinstance(constraints, dict):
-        _add(problems, f"{where}.constraints", "constraints must be an object.")
-        return
-
-    supported = set(Class.supported_constraints) | {"unique"}
-    reader = None
-    for name, value in constraints.items():
-        loc = f"{where}.constraints.{name}"
-        if name not in supported:
-            _add(problems, loc, f'Constraint "{name}" is not supported for type "{type_}".')
-        elif name in ("required", "unique"):
-            if not isinstance(value, bool):
-                _add(problems, loc, f'"{name}" must be true or false.')
-        elif name in _LENGTH_CONSTRAINTS:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                _add(problems, loc, f'"{name}" must be a non-negative integer.')
-        elif name == "pattern":
-            if not isinstance(value, str):
-                _add(problems, loc, "pattern must be a string.")
-            else:
-                try:
-                    re.compile(value)
-                except re.error as exc:
-                    _add(problems, loc, f"Invalid regular expression: {exc}.")
-        elif name in _BOUND_CONSTRAINTS or name == "enum":
-            reader = reader or _value_reader(Class, field)
-            if reader is None:
-                continue  # the field itself is invalid; reported by frictionless
-            values = value if name == "enum" else [value]
-            if name == "enum" and (not isinstance(value, list) or not value):
-                _add(problems, loc, "enum must be a non-empty list.")
-                continue
-            for item in values:
-                if _read_value(reader, item) is None:
-                    _add(problems, loc, f'Value {item!r} is not a valid "{type_}".')
-
-    low, high = constraints.get("minLength"), constraints.get("maxLength")
-    if isinstance(low, int) and isinstance(high, int) and low > high:
-        _add(problems, f"{where}.constraints", "minLength is greater than maxLength.")
-    if "minimum" in constraints and "maximum" in constraints and reader is not None:
-        low = _read_value(reader, constraints["minimum"])
-        high = _read_value(reader, constraints["maximum"])
-        try:
-            if low is not None and high is not None and low > high:
-                _add(problems, f"{where}.constraints", "minimum is greater than maximum.")
-        except TypeError:
-            pass
-
-
-def _value_reader(Class, field: dict):
-    """Frictionless' own value parser for the field, used to check constraint values."""
-    try:
-        descriptor = {k: v for k, v in field.items() if k != "constraints"}
-        descriptor.setdefault("name", "field")
-        return Class.from_descriptor(descriptor).create_value_reader()
-    except Exception:
-        return None
-
-
-def _read_value(reader, value: Any) -> Any:
-    try:
-        return reader(value)
-    except Exception:
-        return None
-
-
-_PROPERTY_RE = re.compile(r"^(?P<msg>.*) at property '(?P<path>[^']+)'$")
-
-
-def _check_with_frictionless(descriptor: dict, problems: dict) -> None:
-    """Run frictionless' own JSON-Schema based checks as a backstop."""
-    from frictionless import FrictionlessException, Schema
-
-    for index, field in enumerate(descriptor["fields"]):
-        Class = _field_class(field.get("type", "string"))
-        try:
-            field_errors = list(Class.metadata_validate(field))
-        except FrictionlessException as exc:
-            field_errors = [exc.error]
-        for error in field_errors:
-            location, message = f"fields[{index}]", error.note or error.message
-            match = _PROPERTY_RE.match(message)
-            if match:
-                location += "." + match["path"].replace("/", ".")
-                message = match["msg"]
-            _add(problems, location, message)
-    if problems:
-        return
-    try:
-        Schema.from_descriptor(_normalise_schema(descriptor))
-    except FrictionlessException as exc:
-        reasons = exc.reasons or [exc.error]
-        for reason in reasons:
-            _add(problems, "schema", reason.note or reason.message)
-    except Exception as exc:
-        _add(problems, "schema", str(exc))
-
-
-def _normalise_schema(descriptor: dict) -> dict:
-    """Copy of the descriptor in the form frictionless 5 accepts."""
-    result = json.loads(json.dumps(descriptor))
-    if isinstance(result.get("primaryKey"), str):
-        result["primaryKey"] = [result["primaryKey"]]
-    for fk in result.get("foreignKeys") or []:
-        if isinstance(fk.get("fields"), str):
-            fk["fields"] = [fk["fields"]]
-        ref = fk.get("reference") or {}
-        if isinstance(ref.get("fields"), str):
-            ref["fields"] = [ref["fields"]]
-    return result
-
-
-# ---------------------------------------------------------------------------
-# File validation
-# ---------------------------------------------------------------------------
 
 
 class _Fatal(Exception):
@@ -542,7 +245,7 @@ def _validate_into(report: dict, collector: _Collector, path: str, fmt: str | No
                 f"{loc}: {msg}" for loc, msgs in problems.items() for msg in msgs
             )
             raise _Fatal("schema-error", f"The Table Schema is not valid: {details}")
-        descriptor = _normalise_schema(_parse_schema(table_schema)[0])
+        descriptor = frictionless_descriptor(table_schema)
         descriptor.setdefault("fieldsMatch", _DEFAULT_FIELDS_MATCH)
 
     # An explicit format wins, then the extension; with neither (CKAN's
@@ -815,7 +518,7 @@ def _sniff_delimiter(head: bytes, encoding: str, names: list[str]) -> str:
 def _open_and_stream(report: dict, collector: _Collector, path: str, fmt: str,
                      encoding: str | None, delimiter: str | None,
                      descriptor: dict | None, max_columns: int | None = None) -> None:
-    from frictionless import FrictionlessException
+    from frictionless import FrictionlessException  # lazily: the module loads without frictionless
 
     attempts = [descriptor]
     if descriptor is not None and descriptor.get("fieldsMatch") == _DEFAULT_FIELDS_MATCH:
@@ -881,7 +584,7 @@ _PLAIN_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\- ]*$")
 def _make_resource(path: str, fmt: str, encoding: str | None, delimiter: str | None,
                    descriptor: dict | None):
     """Return (resource, file object to close or None)."""
-    from frictionless import Detector, Dialect, Resource, Schema, helpers
+    from frictionless import Detector, Dialect, Resource, Schema, helpers  # lazily: the module loads without frictionless
     from frictionless.formats import CsvControl, ExcelControl
 
     if fmt in ("csv", "tsv"):
@@ -915,7 +618,7 @@ def _make_resource(path: str, fmt: str, encoding: str | None, delimiter: str | N
 
 
 def _stream_rows(report: dict, collector: _Collector, resource, max_columns: int | None = None) -> None:
-    from frictionless import Checklist, FrictionlessException, errors
+    from frictionless import Checklist, FrictionlessException, errors  # lazily: the module loads without frictionless
 
     labels = list(resource.labels or [])
     if max_columns and len(labels) > max_columns:
@@ -1010,324 +713,3 @@ def _jsonable_cell(value: Any) -> Any:
 
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
-
-
-# ---------------------------------------------------------------------------
-# Safe download
-# ---------------------------------------------------------------------------
-
-
-class FetchError(Exception):
-    """A download was refused or failed.
-
-    ``code`` is one of: bad_url, bad_scheme, blocked_address, dns_error,
-    connection_error, timeout, too_large, http_error (``status`` set),
-    too_many_redirects, io_error. ``str(error)`` is the message alone.
-    """
-
-    def __init__(self, code: str, message: str, *, status: int | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
-
-
-_MAX_REDIRECTS = 5
-_REDIRECTS = (301, 302, 303, 307, 308)
-_USER_AGENT = "ckanext-satudata-validator/1.0"
-_URL_SAFE = "/%:@!$&'()*+,;=-._~"  # keep existing escapes and reserved characters
-
-
-def fetch_remote(url: str, dest_path: str | os.PathLike, *, max_bytes: int,
-                 timeout: float, allow_private: bool = False) -> dict:
-    """Download an http(s) URL to ``dest_path``; return path, bytes, content_type.
-
-    Every hop (redirects are followed manually, at most 5) is resolved once,
-    all its addresses must be public, and the connection goes to one of
-    those exact addresses (the peer address is checked again after
-    connecting), so DNS rebinding cannot redirect it. ``timeout`` bounds the
-    whole download. Proxy environment variables are deliberately ignored.
-    ``allow_private`` disables the address checks (tests only).
-    Raises ``FetchError``; a partial file is removed.
-    """
-    dest_path = os.fspath(dest_path)
-    deadline = time.monotonic() + timeout
-    current = url
-    for _hop in range(_MAX_REDIRECTS + 1):
-        connection, response = _request(current, deadline, allow_private)
-        try:
-            status = response.status
-            if status in _REDIRECTS:
-                location = response.getheader("Location")
-                if not location:
-                    raise FetchError("http_error", f"HTTP {status} without Location", status=status)
-                current = urljoin(current, location.strip())
-                continue
-            if not 200 <= status < 300:
-                raise FetchError(
-                    "http_error", f"HTTP {status} {response.reason}".strip(), status=status
-                )
-            size = _save_body(response, connection, dest_path, max_bytes, deadline)
-            return {
-                "path": dest_path,
-                "bytes": size,
-                "content_type": response.getheader("Content-Type"),
-                "url": current,
-            }
-        finally:
-            response.close()
-            connection.close()
-    raise FetchError("too_many_redirects", f"More than {_MAX_REDIRECTS} redirects.")
-
-
-class _Watchdog:
-    """Shuts the socket down at the deadline.
-
-    Socket timeouts only bound each single read; a server trickling its
-    headers or body byte by byte would otherwise exceed the total limit.
-    """
-
-    def __init__(self, connection: http.client.HTTPConnection, deadline: float):
-        self._connection = connection
-        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._fire)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def _fire(self) -> None:
-        sock = self._connection.sock
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def cancel(self) -> None:
-        self._timer.cancel()
-
-
-def _remaining(deadline: float) -> float:
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise FetchError("timeout", "The download took too long.")
-    return left
-
-
-def _request(url: str, deadline: float, allow_private: bool):
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise FetchError("bad_url", f"Invalid URL: {exc}") from None
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
-        raise FetchError("bad_scheme", f'Only http and https URLs are allowed, not "{scheme}".')
-    host = parts.hostname
-    if not host:
-        raise FetchError("bad_url", "The URL has no host.")
-    if not host.isascii():
-        try:
-            host = host.encode("idna").decode("ascii")
-        except UnicodeError:
-            raise FetchError("bad_url", f'Invalid host name "{host}".') from None
-    port = port or (443 if scheme == "https" else 80)
-    addresses = _resolve(host, port, deadline, allow_private)
-
-    options = {"addresses": addresses, "allow_private": allow_private,
-               "timeout": _remaining(deadline)}
-    if scheme == "https":
-        connection = _PinnedHTTPSConnection(host, port, context=ssl.create_default_context(), **options)
-    else:
-        connection = _PinnedHTTPConnection(host, port, **options)
-    connection.watchdog = _Watchdog(connection, deadline)
-    target = quote(parts.path or "/", safe=_URL_SAFE)
-    if parts.query:
-        target += "?" + quote(parts.query, safe=_URL_SAFE + "?")
-    try:
-        connection.putrequest("GET", target, skip_accept_encoding=True)
-        connection.putheader("Accept-Encoding", "identity")
-        connection.putheader("User-Agent", _USER_AGENT)
-        connection.putheader("Accept", "*/*")
-        connection.endheaders()
-        return connection, connection.getresponse()
-    except FetchError:
-        connection.close()
-        raise
-    except http.client.InvalidURL as exc:
-        connection.close()
-        raise FetchError("bad_url", f"Invalid URL: {exc}") from None
-    except Exception as exc:
-        connection.close()
-        raise _network_error(exc, deadline) from None
-
-
-def _network_error(exc: BaseException, deadline: float) -> FetchError:
-    if isinstance(exc, (socket.timeout, TimeoutError)) or time.monotonic() >= deadline:
-        return FetchError("timeout", "The server did not answer in time.")
-    if isinstance(exc, ssl.SSLError):
-        return FetchError("connection_error", f"TLS error: {exc}")
-    return FetchError("connection_error", f"Connection failed: {exc}")
-
-
-def _resolve(host: str, port: int, deadline: float, allow_private: bool) -> list[str]:
-    """Resolve ``host`` once (bounded by the deadline) and vet every address."""
-    result: dict[str, Any] = {}
-
-    def lookup() -> None:
-        try:
-            result["infos"] = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            result["error"] = exc
-
-    worker = threading.Thread(target=lookup, daemon=True)
-    worker.start()
-    worker.join(_remaining(deadline))
-    if worker.is_alive():
-        raise FetchError("timeout", f'Resolving "{host}" took too long.')
-    if "error" in result:
-        raise FetchError("dns_error", f'Cannot resolve "{host}": {result["error"]}')
-    addresses: list[str] = []
-    for family, _type, _proto, _name, sockaddr in result["infos"]:
-        if family in (socket.AF_INET, socket.AF_INET6) and sockaddr[0] not in addresses:
-            addresses.append(sockaddr[0])
-    if not addresses:
-        raise FetchError("dns_error", f'"{host}" has no usable address.')
-    if not allow_private:
-        for address in addresses:
-            reason = _blocked_reason(address)
-            if reason:
-                raise FetchError(
-                    "blocked_address", f'"{host}" resolves to a {reason} address ({address}).'
-                )
-    return addresses
-
-
-def _blocked_reason(address: str) -> str | None:
-    """Why an address must not be fetched from, or None if it is public."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return "invalid"
-    if ip.version == 6:
-        embedded = ip.ipv4_mapped or ip.sixtofour
-        if embedded is None and ip in _NAT64:
-            embedded = ipaddress.IPv4Address(ip.packed[-4:])
-        if embedded is not None:
-            ip = embedded
-    for attribute, label in (
-        ("is_loopback", "loopback"),
-        ("is_unspecified", "unspecified"),
-        ("is_link_local", "link-local"),
-        ("is_multicast", "multicast"),
-        ("is_private", "private"),
-        ("is_reserved", "reserved"),
-        ("is_site_local", "site-local"),  # fec0::/10: deprecated, yet is_global in Python 3.11
-    ):
-        if getattr(ip, attribute, False):
-            return label
-    if not ip.is_global:
-        return "non-public"
-    return None
-
-
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-
-def _connect_pinned(addresses: Iterable[str], port: int, timeout: float,
-                    allow_private: bool) -> socket.socket:
-    last: BaseException | None = None
-    for address in addresses:
-        try:
-            sock = socket.create_connection((address, port), timeout=timeout)
-        except OSError as exc:
-            last = exc
-            continue
-        peer = sock.getpeername()[0]
-        if not allow_private and _blocked_reason(peer):
-            sock.close()
-            raise FetchError("blocked_address", f"Connected to a non-public address ({peer}).")
-        return sock
-    raise last or OSError("no address to connect to")
-
-
-class _Pinned:
-    """Connects to pre-resolved, vetted addresses; the Host header, TLS SNI
-    and certificate checks still use the URL's host name."""
-
-    watchdog: _Watchdog | None = None
-
-    def _pinned_socket(self) -> socket.socket:
-        return _connect_pinned(self._addresses, self.port, self.timeout, self._allow_private)
-
-    def close(self):
-        if self.watchdog is not None:
-            self.watchdog.cancel()
-        super().close()
-
-
-class _PinnedHTTPConnection(_Pinned, http.client.HTTPConnection):
-    def __init__(self, host, port, *, addresses, allow_private, timeout):
-        super().__init__(host, port, timeout=timeout)
-        self._addresses = addresses
-        self._allow_private = allow_private
-
-    def connect(self):
-        self.sock = self._pinned_socket()
-
-
-class _PinnedHTTPSConnection(_Pinned, http.client.HTTPSConnection):
-    def __init__(self, host, port, *, addresses, allow_private, timeout, context):
-        super().__init__(host, port, timeout=timeout, context=context)
-        self._addresses = addresses
-        self._allow_private = allow_private
-
-    def connect(self):
-        sock = self._pinned_socket()
-        try:
-            self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
-        except BaseException:
-            sock.close()
-            raise
-
-
-def _save_body(response, connection, dest_path: str, max_bytes: int, deadline: float) -> int:
-    length = response.getheader("Content-Length")
-    if length and length.strip().isdigit() and int(length) > max_bytes:
-        raise FetchError(
-            "too_large", f"The file is {int(length)} bytes, more than the {max_bytes} allowed."
-        )
-    size = 0
-    try:
-        with open(dest_path, "wb") as out:
-            while True:
-                if connection.sock is not None:
-                    connection.sock.settimeout(_remaining(deadline))
-                else:
-                    _remaining(deadline)
-                chunk = response.read1(64 * 1024)  # returns what one read gives
-                if not chunk:
-                    break
-                size += len(chunk)
-                if size > max_bytes:
-                    raise FetchError("too_large", f"The file is larger than {max_bytes} bytes.")
-                out.write(chunk)
-    except FetchError:
-        _remove(dest_path)
-        raise
-    except OSError as exc:
-        _remove(dest_path)
-        if getattr(exc, "filename", None) == dest_path:
-            raise FetchError("io_error", f"Cannot write the file: {exc}") from None
-        raise _network_error(exc, deadline) from None
-    except (http.client.HTTPException, ValueError) as exc:
-        _remove(dest_path)
-        if time.monotonic() >= deadline:
-            raise FetchError("timeout", "The download took too long.") from None
-        raise FetchError("connection_error", f"The download was interrupted: {exc!r}") from None
-    return size
-
-
-def _remove(path: str) -> None:
-    try:
-        os.remove(path)
-    except OSError:
-        pass
