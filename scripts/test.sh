@@ -6,7 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 "$ROOT/scripts/bootstrap.sh"
 "$ROOT/scripts/services.sh" start
-apt_ensure chromium openssl   # browser tests drive Debian's Chromium; TLS tests make a certificate
+apt_ensure chromium openssl nginx-light   # browser tests drive Debian's Chromium; TLS tests make a certificate; the production test puts nginx in front
 
 # A slot (SATUDATA_TEST_SLOT=1..8) is a run of its own: database, Solr site_id,
 # Redis db, storage, SMTP and web ports; runs in different slots do not meet.
