@@ -1,10 +1,10 @@
 """The foundation: the plugin loads on real PostgreSQL, Solr and Redis."""
 import pytest
 
-pytestmark = pytest.mark.usefixtures("clean_db")
-
 import ckan.tests.helpers as helpers
-from ckan.lib import search
+from ckan.lib import jobs, search
+
+pytestmark = pytest.mark.usefixtures("clean_db")
 
 
 def test_status_show_reports_the_plugin():
@@ -38,6 +38,5 @@ def test_dataset_page_lists_a_published_dataset(portal, app):
 
 
 def test_job_queue_is_redis():
-    from ckan.lib import jobs
     queue = jobs.get_queue()
     assert queue.connection.ping()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ckanext.satudata.metadata import vocabularies
+from ckanext.satudata.metadata import compliance, vocabularies
 from ckanext.satudata.workflow import states
 
 
@@ -42,7 +42,7 @@ def satudata_transition_label(action: str) -> str:
 
 
 def satudata_compliance(pkg: dict[str, Any]) -> dict[str, Any]:
-    from ckanext.satudata.metadata import compliance
+    """The SDI compliance checklist of the dataset (metadata/compliance.py)."""
     return compliance.check(pkg)
 
 

@@ -6,17 +6,22 @@ and form errors come back in Bahasa Indonesia by default and in English on
 """
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from typing import Any
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckanext.scheming.validation import scheming_validator
 
+from ckanext.satudata.datarequest import progress
 from ckanext.satudata.metadata import codes
 from ckanext.satudata.metadata import vocabularies
 from ckanext.satudata.metadata import wilayah
+from ckanext.satudata.model import DataRequest, RequestDataset
 from ckanext.satudata.text import safe_ref, text_problem
+from ckanext.satudata.validation import table_schema
 from ckanext.satudata.workflow import permissions
 
 Invalid = tk.Invalid
@@ -272,7 +277,6 @@ def satudata_organization_list(value, context):
     """Names or ids of existing agencies; stored as a JSON list of ids."""
     if _empty(value):
         return value
-    model = context["model"]
     ids, unknown = [], []
     for ref in _as_list(value):
         group = model.Group.get(ref)
@@ -324,7 +328,6 @@ def satudata_keep_stored_resource(key, data, errors, context):
 
 
 def _as_time(value):
-    import datetime
     if isinstance(value, str) and value:
         try:
             return datetime.datetime.fromisoformat(value)
@@ -334,7 +337,6 @@ def _as_time(value):
 
 
 def _stored_resource_value(key, data, context):
-    model = context["model"]
     res_id = data.get(key[:-1] + ("id",))
     if not safe_ref(res_id):
         return None
@@ -370,8 +372,6 @@ def satudata_table_schema(value):
     """A Frictionless Table Schema as JSON; stored as a JSON string."""
     if _empty(value):
         return value
-    from ckanext.satudata.validation import table_schema
-
     if isinstance(value, str) and value.strip().startswith(("http://", "https://")):
         return value.strip()
     problems = table_schema.check_table_schema(value)
@@ -390,10 +390,6 @@ def satudata_request_reference(key, data, errors, context):
     value = data.get(key)
     if _empty(value):
         return
-    import ckan.model as model
-    from ckanext.satudata.datarequest import progress
-    from ckanext.satudata.model import DataRequest, RequestDataset
-
     if not safe_ref(value):
         errors[key].append(text_problem(value) or tk._("Must be a string"))
         return
@@ -408,8 +404,6 @@ def satudata_request_reference(key, data, errors, context):
     owner_org = data.get(("owner_org",))
     org = model.Group.get(owner_org) if not _empty(owner_org) else (
         model.Group.get(pkg.owner_org) if pkg is not None and pkg.owner_org else None)
-    if req.status != "sent":
-        errors[key].append(tk._(
-            "Datasets are linked to a request once it has been sent to the agencies and until it is delivered"))
-    elif org is None or org.id not in {g.id for g in progress.targets(req)}:
-        errors[key].append(tk._("The request was not sent to this dataset's agency"))
+    problem = progress.link_problem(req, org.id if org is not None else None)  # the one rule (datarequest)
+    if problem:
+        errors[key].append(problem)

@@ -8,13 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+from ckanext.scheming.helpers import scheming_get_dataset_schema
 
 from ckanext.satudata.metadata import codes
 from ckanext.satudata.metadata import labels
 from ckanext.satudata.metadata import vocabularies
 from ckanext.satudata.metadata import wilayah
 
-__all__ = ["check", "required_fields", "field_errors"]
+__all__ = ["check", "field_errors"]
 
 _STANDARD_FIELDS = ("sdi_standard_code", "sdi_concept", "sdi_definition", "sdi_unit")
 
@@ -24,11 +25,11 @@ def _empty(value: Any) -> bool:
 
 
 def _schema_fields() -> list[dict[str, Any]]:
-    schema = tk.h.scheming_get_dataset_schema("dataset") or {}
+    schema = scheming_get_dataset_schema("dataset") or {}
     return schema.get("dataset_fields", [])
 
 
-def required_fields() -> list[dict[str, Any]]:
+def _required_fields() -> list[dict[str, Any]]:
     """Fields of the SDI schema marked ``sdi_required``."""
     return [f for f in _schema_fields() if f.get("sdi_required")]
 
@@ -36,7 +37,7 @@ def required_fields() -> list[dict[str, Any]]:
 def field_errors(pkg_dict: dict[str, Any]) -> dict[str, list[str]]:
     """Missing publication-bound metadata, as ValidationError field messages."""
     errors: dict[str, list[str]] = {}
-    for field in required_fields():
+    for field in _required_fields():
         name = field["field_name"]
         value = pkg_dict.get(name)
         if name == "tag_string":

@@ -4,14 +4,15 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+from ckanext.scheming.helpers import scheming_get_dataset_schema
 
 from ckanext.satudata.metadata import vocabularies
 from ckanext.satudata.metadata import wilayah
 
-__all__ = ["after_dataset_show", "walidata_contact", "dataset_field_names", "EXEMPTION_FIELDS"]
+__all__ = ["after_dataset_show", "dataset_field_names", "EXEMPTION_FIELDS"]
 
 
-def walidata_contact() -> dict[str, str]:
+def _walidata_contact() -> dict[str, str]:
     return {
         "name": tk.config.get("ckanext.satudata.walidata_name"),
         "email": tk.config.get("ckanext.satudata.walidata_email"),
@@ -20,8 +21,6 @@ def walidata_contact() -> dict[str, str]:
 
 def dataset_field_names() -> set[str]:
     """The fields of the SDI dataset schema (ckanext-scheming)."""
-    from ckanext.scheming.helpers import scheming_get_dataset_schema
-
     schema = scheming_get_dataset_schema("dataset") or {}
     return {f["field_name"] for f in schema.get("dataset_fields", [])}
 
@@ -40,7 +39,7 @@ def after_dataset_show(pkg_dict: dict[str, Any]) -> None:
         # verified as public; a version stored before that rule shows none either.
         for key in EXEMPTION_FIELDS:
             pkg_dict.pop(key, None)
-    pkg_dict["sdi_walidata_contact"] = walidata_contact()
+    pkg_dict["sdi_walidata_contact"] = _walidata_contact()
     frequency = vocabularies.term("frequency", pkg_dict.get("sdi_frequency") or "")
     if frequency:
         pkg_dict["sdi_frequency_iso8601"] = frequency["iso8601"]

@@ -14,10 +14,10 @@ from ckanext.satudata.metadata import labels
 from ckanext.satudata.metadata import vocabularies
 from ckanext.satudata.metadata import wilayah
 
-__all__ = ["FACET_FIELDS", "before_dataset_index", "dataset_facets", "label_search_facets"]
+__all__ = ["before_dataset_index", "dataset_facets", "label_search_facets"]
 
 # Facet field -> vocabulary whose labels it shows (None: shown as is).
-FACET_FIELDS: dict[str, str | None] = {
+_FACET_FIELDS: dict[str, str | None] = {
     "vocab_sdi_status": None,
     "vocab_sdi_classification": "classification",
     "vocab_sdi_frequency": "frequency",
@@ -83,8 +83,8 @@ def dataset_facets(facets_dict: dict[str, Any]) -> dict[str, Any]:
 def label_search_facets(result: dict[str, Any]) -> dict[str, Any]:
     """Replace codes by labels in ``search_facets`` display names."""
     for field, facet in (result.get("search_facets") or {}).items():
-        name = FACET_FIELDS.get(field, "")
-        if field not in FACET_FIELDS:
+        name = _FACET_FIELDS.get(field, "")
+        if field not in _FACET_FIELDS:
             continue
         for item in facet.get("items", []):
             if name:
