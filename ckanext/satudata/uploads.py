@@ -26,12 +26,12 @@ __all__ = ["check_resource"]
 
 # Browsers sniff at most the first 1445 bytes (WHATWG MIME Sniffing); a
 # little more costs nothing.
-HEAD_BYTES = 4096
-CHUNK = 1 << 20  # even, so UTF-16 text stays aligned
-OVERLAP = 256
+_HEAD_BYTES = 4096
+_CHUNK = 1 << 20  # even, so UTF-16 text stays aligned
+_OVERLAP = 256
 
 # Declared formats whose bytes are XML (the open-format vocabulary has XML and KML).
-XML_FORMATS = frozenset({"xml", "kml", "gml", "gpx", "rdf"})
+_XML_FORMATS = frozenset({"xml", "kml", "gml", "gpx", "rdf"})
 
 _UTF16 = ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 # A document that is HTML (the unambiguous openers of WHATWG MIME Sniffing's
@@ -89,9 +89,9 @@ def _problem(upload: FileStorage, declared: str) -> str | None:
     stream = upload.stream
     start = stream.tell()
     try:
-        head, encoding = _decode(stream.read(HEAD_BYTES))
+        head, encoding = _decode(stream.read(_HEAD_BYTES))
         kind = _sniff(head)
-        if declared in XML_FORMATS:
+        if declared in _XML_FORMATS:
             if kind in ("html", "svg"):
                 return _mismatch(kind, declared)
             if kind == "xml" and _has_active_content(stream, start, encoding):
@@ -129,14 +129,14 @@ def _has_active_content(stream, start: int, encoding: str | None) -> bool:
     stream.seek(start)
     tail = b""
     while True:
-        chunk = stream.read(CHUNK)
+        chunk = stream.read(_CHUNK)
         if not chunk:
             return False
         if encoding:
             chunk = chunk.decode(encoding, "ignore").encode("utf-8")
         if _ACTIVE.search(tail + chunk):
             return True
-        tail = chunk[-OVERLAP:]
+        tail = chunk[-_OVERLAP:]
 
 
 def _mismatch(kind: str, declared: str) -> str:

@@ -24,16 +24,13 @@ from ckanext.satudata.text import safe_ref, text_problem
 from ckanext.satudata.validation import table_schema
 from ckanext.satudata.workflow import permissions
 
-Invalid = tk.Invalid
-missing = tk.missing
-
 _AGENCY_CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,39}$")
 _PHONE = re.compile(r"^\+?[0-9 ()\-]{6,20}$")
 _MIN_YEAR, _MAX_YEAR = 1900, 2100
 
 
 def _empty(value: Any) -> bool:
-    return value is missing or value is None or value == "" or value == []
+    return value is tk.missing or value is None or value == "" or value == []
 
 
 # ------------------------------------------------------------ safe text
@@ -44,7 +41,7 @@ _FALSE = ("false", "no", "f", "n", "0")
 
 def _check_text(key, data, errors, multiline: bool) -> None:
     value = data.get(key)
-    if value is missing or value is None:
+    if value is tk.missing or value is None:
         return
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)
@@ -77,7 +74,7 @@ def satudata_boolean(value: Any) -> bool:
     ``boolean_validator`` reads as true (true, yes, t, y, 1) or its opposite
     (false, no, f, n, 0); empty is false. Anything else (``maybe``, ``on``,
     lists) is a field error, where ``boolean_validator`` says false."""
-    if value is missing or value is None or value == "":
+    if value is tk.missing or value is None or value == "":
         return False
     if isinstance(value, bool):
         return value
@@ -85,7 +82,7 @@ def satudata_boolean(value: Any) -> bool:
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
         return value.strip().lower() in _TRUE
-    raise Invalid(tk._("Must be true or false"))
+    raise tk.Invalid(tk._("Must be true or false"))
 
 
 def _stored_package(context: dict[str, Any], data: dict[Any, Any]):
@@ -94,7 +91,7 @@ def _stored_package(context: dict[str, Any], data: dict[Any, Any]):
     if pkg is None:
         return None
     data_id = data.get(("id",))
-    if data_id not in (None, missing, "") and data_id not in (pkg.id, pkg.name):
+    if data_id not in (None, tk.missing, "") and data_id not in (pkg.id, pkg.name):
         return None
     return pkg
 
@@ -110,12 +107,12 @@ def _term_checker(name: str):
         if _empty(value):
             return value
         if not isinstance(value, str):
-            raise Invalid(tk._("Must be a string"))
+            raise tk.Invalid(tk._("Must be a string"))
         problem = text_problem(value)
         if problem:  # before the value is named in a message
-            raise Invalid(problem)
+            raise tk.Invalid(problem)
         if value not in vocabularies.values(name):
-            raise Invalid(
+            raise tk.Invalid(
                 tk._("Unknown value %(value)s. Choose one of: %(choices)s")
                 % {"value": value, "choices": ", ".join(t["value"] for t in vocabularies.terms(name))}
             )
@@ -132,7 +129,7 @@ def _term_list_checker(name: str):
         items = _as_list(value)
         unknown = [v for v in items if v not in vocabularies.values(name)]
         if unknown:
-            raise Invalid(
+            raise tk.Invalid(
                 tk._("Unknown value %(value)s. Choose one of: %(choices)s")
                 % {"value": ", ".join(unknown), "choices": ", ".join(t["value"] for t in vocabularies.terms(name))}
             )
@@ -158,7 +155,7 @@ def _as_list(value: Any) -> list[str]:
     one text the database can be asked about (or Invalid)."""
     problem = text_problem(value)
     if problem:
-        raise Invalid(problem)
+        raise tk.Invalid(problem)
     if isinstance(value, (list, tuple)):
         return [str(v).strip() for v in value if str(v).strip()]
     text = str(value).strip()
@@ -166,9 +163,9 @@ def _as_list(value: Any) -> list[str]:
         try:
             parsed = json.loads(text)
         except ValueError:
-            raise Invalid(tk._("Not a valid list"))
+            raise tk.Invalid(tk._("Not a valid list"))
         if not isinstance(parsed, list):
-            raise Invalid(tk._("Not a valid list"))
+            raise tk.Invalid(tk._("Not a valid list"))
         return [str(v).strip() for v in parsed if str(v).strip()]
     return [part.strip() for part in text.split(",") if part.strip()]
 
@@ -198,7 +195,7 @@ def satudata_default_agency_type(value):
 def satudata_default_area_code(key, data, errors, context):
     """Default the coverage to the portal's region (ckanext.satudata.region_code)."""
     if _empty(data.get(key)):
-        data[key] = _stored_extra(context, data, key[0]) or tk.config.get("ckanext.satudata.region_code") or missing
+        data[key] = _stored_extra(context, data, key[0]) or tk.config.get("ckanext.satudata.region_code") or tk.missing
 
 
 def satudata_area_code(value):
@@ -206,10 +203,10 @@ def satudata_area_code(value):
         return value
     problem = text_problem(value)
     if problem:
-        raise Invalid(problem)
+        raise tk.Invalid(problem)
     code = wilayah.normalize(str(value))
     if code is None:
-        raise Invalid(tk._("Unknown area code %(code)s (Kemendagri code such as 32.11 or 32.11.01)") % {"code": value})
+        raise tk.Invalid(tk._("Unknown area code %(code)s (Kemendagri code such as 32.11 or 32.11.01)") % {"code": value})
     return code
 
 
@@ -227,7 +224,7 @@ def satudata_agency_code(value):
     if _empty(value):
         return value
     if not isinstance(value, str) or not _AGENCY_CODE.match(value):
-        raise Invalid(tk._("Not a valid agency code"))
+        raise tk.Invalid(tk._("Not a valid agency code"))
     return value
 
 
@@ -236,7 +233,7 @@ def satudata_phone(value):
         return value
     value = str(value).strip()
     if not _PHONE.match(value):
-        raise Invalid(tk._("Not a valid phone number"))
+        raise tk.Invalid(tk._("Not a valid phone number"))
     return value
 
 
@@ -246,9 +243,9 @@ def satudata_year(value):
     try:
         year = int(str(value).strip())
     except ValueError:
-        raise Invalid(tk._("Year must be a whole number, e.g. 2024"))
+        raise tk.Invalid(tk._("Year must be a whole number, e.g. 2024"))
     if not _MIN_YEAR <= year <= _MAX_YEAR:
-        raise Invalid(tk._("Year must be between %(min)s and %(max)s") % {"min": _MIN_YEAR, "max": _MAX_YEAR})
+        raise tk.Invalid(tk._("Year must be between %(min)s and %(max)s") % {"min": _MIN_YEAR, "max": _MAX_YEAR})
     return str(year)
 
 
@@ -285,7 +282,7 @@ def satudata_organization_list(value, context):
         else:
             ids.append(group.id)
     if unknown:
-        raise Invalid(tk._("Unknown agency: %(names)s") % {"names": ", ".join(unknown)})
+        raise tk.Invalid(tk._("Unknown agency: %(names)s") % {"names": ", ".join(unknown)})
     return json.dumps(sorted(set(ids)))
 
 
@@ -313,7 +310,7 @@ def satudata_status_stored(key, data, errors, context):
 
 
 def _keep(key, data, stored) -> None:
-    if stored in (None, missing):
+    if stored in (None, tk.missing):
         data.pop(key, None)
         raise tk.StopOnError
     data[key] = stored
@@ -361,7 +358,7 @@ def satudata_open_format(value):
     allowed = {v.lower(): v for v in vocabularies.values("open_format")}
     canonical = allowed.get(str(value).strip().lower())
     if canonical is None:
-        raise Invalid(
+        raise tk.Invalid(
             tk._("%(format)s is not an open, machine-readable format. Use one of: %(formats)s")
             % {"format": value, "formats": ", ".join(t["value"] for t in vocabularies.terms("open_format"))}
         )
@@ -376,7 +373,7 @@ def satudata_table_schema(value):
         return value.strip()
     problems = table_schema.check_table_schema(value)
     if problems:
-        raise Invalid(
+        raise tk.Invalid(
             tk._("Invalid Table Schema: %(problems)s")
             % {"problems": "; ".join(f"{where}: {', '.join(msgs)}" for where, msgs in problems.items())}
         )
