@@ -1,2 +1,3 @@
-"""SDI metadata: the controlled vocabularies, kode wilayah, derived fields,
+"""SDI metadata: the controlled vocabularies, the fields' labels (from the
+scheming schema), kode wilayah, the reference-code formats, derived fields,
 the search index hooks and the SDI compliance checks."""
