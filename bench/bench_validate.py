@@ -175,7 +175,7 @@ app = make_app(load_config(ini))._wsgi_app
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib import jobs
-from ckanext.satudata.validation import job
+from ckanext.satudata.validation import service
 with app.test_request_context():
     user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
     context = lambda: {"user": user, "ignore_auth": True}
@@ -195,9 +195,9 @@ with app.test_request_context():
                 "upload": FileStorage(data, filename=csv_path.name, content_type="text/csv")})
         out = {"org_id": org["id"], "package_id": pkg["id"], "resource_id": res["id"]}
     elif step == "enqueue":
-        job.enqueue(arg["resource_id"])
+        service.enqueue(arg["resource_id"])
     elif step == "report":
-        row = job.report_for(arg["resource_id"])
+        row = service.report_for(arg["resource_id"])
         job = jobs.job_from_id(row.job_id)
         report = row.report or {}
         out = {"job_seconds": round((job.ended_at - job.started_at).total_seconds(), 3),
@@ -206,7 +206,7 @@ with app.test_request_context():
     elif step == "purge":  # the rows, the index entry and the uploaded file
         import os
         from ckan.lib import uploader
-        job.delete(arg["resource_id"])
+        service.delete(arg["resource_id"])
         path = uploader.get_resource_uploader({"id": arg["resource_id"], "url_type": "upload"}).get_path(
             arg["resource_id"])
         if os.path.exists(path):

@@ -96,9 +96,9 @@ def remind():
               help="Age of a stuck validation (default: ckanext.satudata.validation.stale_after)")
 def validation_requeue(older_than):
     """Re-queue validations left pending/running by a dead worker (run from cron)."""
-    from ckanext.satudata.validation import job
+    from ckanext.satudata.validation import service
 
-    _echo_requeued(job.mark_stale(older_than), given_up_note=" (error report)")
+    _echo_requeued(service.mark_stale(older_than), given_up_note=" (error report)")
 
 
 @satudata.command("notice-requeue")

@@ -26,7 +26,7 @@ import ckan.model as model
 import ckan.tests.helpers as helpers
 from ckan.lib import jobs
 
-from ckanext.satudata.validation import job
+from ckanext.satudata.validation import service
 from ckanext.satudata.model import DatasetEvent, NoticeLog
 from tests.conftest import SlowThenFastCSV, local_http_server, upload
 
@@ -313,16 +313,16 @@ def test_redis_stopped_while_notices_are_queued_they_are_requeued_and_sent_once(
     res = helpers.call_action("resource_create", {"user": p.producer_a["name"]}, package_id=unqueued["id"],
                               name="data.csv", format="CSV", upload=upload(CSV, "data.csv"), url="",
                               schema=json.dumps(SCHEMA))
-    assert job.report_for(res["id"]).status == "pending"
+    assert service.report_for(res["id"]).status == "pending"
 
     redis.start()
     assert jobs.get_queue().count == 0  # the restart lost the first notice
     assert len(_outbox()) == 2
     assert "2 requeued" in _requeue_notices(cli)
-    assert res["id"] in job.mark_stale(0)["requeued"]
+    assert res["id"] in service.mark_stale(0)["requeued"]
     _drain()
     assert len(smtp.box.to(p.ppid_a["email"])) == 2, smtp.box.messages  # one per submit
-    assert job.report_for(res["id"]).status == "success"
+    assert service.report_for(res["id"]).status == "success"
     assert _outbox() == []
 
     assert "0 requeued" in _requeue_notices(cli)  # delivered: nothing left to send
@@ -404,15 +404,15 @@ def test_workers_killed_mid_job_their_validation_and_notice_are_requeued_and_com
             for log in logs:
                 log.close()
         model.Session.remove()
-        assert job.report_for(res["id"]).status == "running"  # what a killed worker leaves
+        assert service.report_for(res["id"]).status == "running"  # what a killed worker leaves
         assert smtp.box.to(p.ppid_a["email"]) == [] and len(_outbox()) == 1
 
         smtp.box.stall.clear()
-        assert res["id"] in job.mark_stale(0)["requeued"]
+        assert res["id"] in service.mark_stale(0)["requeued"]
         assert "1 requeued" in _requeue_notices(cli)
         _drain()  # a new worker
         model.Session.remove()
-        row = job.report_for(res["id"])
+        row = service.report_for(res["id"])
         assert row.status == "success" and row.report["row_count"] == 2, (row.report, row.error)
         shown = _api(app, "resource_validation_show", p.tokens["producer_a"], resource_id=res["id"]).json
         assert shown["result"]["status"] == "success"

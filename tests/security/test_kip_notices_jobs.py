@@ -22,7 +22,7 @@ import ckan.tests.factories as factories
 import ckan.tests.helpers as helpers
 from ckan.lib import jobs
 
-from ckanext.satudata.validation import job
+from ckanext.satudata.validation import service
 from tests.conftest import local_http_server, upload
 from tests.datarequest.conftest import Requests
 
@@ -287,7 +287,7 @@ def test_a_notice_queued_after_a_slow_validation_is_delivered_before_it_ends(sha
                 assert [m["subject"] for m in _mail_to(inbox, p.ppid_a["email"])] == [
                     "Dataset diajukan untuk verifikasi: Data Sesudah Validasi"]
                 model.Session.remove()
-                assert job.report_for(res["id"]).status == "running"
+                assert service.report_for(res["id"]).status == "running"
                 handler.release.set()
                 worker.wait(120)
             finally:

@@ -15,7 +15,7 @@ import ckan.plugins.toolkit as tk
 import ckan.tests.helpers as helpers
 from ckan.lib import jobs
 
-from ckanext.satudata.validation import job
+from ckanext.satudata.validation import service
 from tests.conftest import local_http_server, upload
 
 pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "clean_queues")
@@ -85,7 +85,7 @@ def test_resources_created_inside_package_create_are_validated(portal, files):
     good, bad, other = pkg["resources"]
     assert _queued() == 2
     assert (_status(good["id"]), _status(bad["id"])) == ("pending", "pending")
-    assert job.report_for(other["id"]) is None
+    assert service.report_for(other["id"]) is None
     _work()
     assert _status(good["id"]) == "success"
     assert _status(bad["id"]) == "failure"
@@ -139,14 +139,14 @@ def test_format_and_schema_changes_requeue_and_no_op_updates_do_not(portal):
                               url="", upload=upload(BAD, "data.csv"))
     _work()
     assert _status(res["id"]) == "success"  # no schema yet
-    first = job.report_for(res["id"]).job_id
+    first = service.report_for(res["id"]).job_id
 
     # no-op: the dataset as shown, saved back; then an edit of other fields only
     helpers.call_action("package_update", user, **helpers.call_action("package_show", id=pkg["id"]))
     helpers.call_action("package_patch", user, id=pkg["id"], notes="Catatan baru")
     helpers.call_action("resource_patch", user, id=res["id"], description="Keterangan")
     assert _queued() == 0 and _status(res["id"]) == "success"
-    assert job.report_for(res["id"]).job_id == first
+    assert service.report_for(res["id"]).job_id == first
 
     helpers.call_action("resource_patch", user, id=res["id"], schema=json.dumps(SCHEMA))
     assert _status(res["id"]) == "pending" and _queued() == 1
@@ -165,9 +165,9 @@ def test_an_older_queued_job_writes_nothing(portal):
     user = {"user": portal.producer_a["name"]}
     res = helpers.call_action("resource_create", user, package_id=pkg["id"], name="data.csv", format="CSV",
                               url="", upload=upload(BAD, "data.csv"), schema=json.dumps(SCHEMA))
-    older = job.report_for(res["id"]).job_id
+    older = service.report_for(res["id"]).job_id
     helpers.call_action("resource_patch", user, id=res["id"], upload=upload(GOOD, "data.csv"))
-    newer = job.report_for(res["id"]).job_id
+    newer = service.report_for(res["id"]).job_id
     assert older != newer and _queued() == 2
     _work()
     assert jobs.job_from_id(older).return_value() == {}  # superseded: it wrote nothing
@@ -179,7 +179,7 @@ def test_an_older_queued_job_writes_nothing(portal):
 
 def _row(resource_id):
     model.Session.remove()
-    return job.report_for(resource_id)
+    return service.report_for(resource_id)
 
 
 @pytest.mark.ckan_config("ckanext.satudata.validation.allow_private_urls", True)

@@ -12,7 +12,7 @@ import pytest
 import ckan.model as model
 import ckan.tests.helpers as helpers
 
-from ckanext.satudata.validation import job
+from ckanext.satudata.validation import service
 from tests.conftest import SLOW_CSV as CSV, SlowThenFastCSV, local_http_server, upload
 
 pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "clean_queues")
@@ -42,7 +42,7 @@ def _ckan(ini, *args, timeout=120):
 
 def _row(resource_id):
     model.Session.remove()
-    return job.report_for(resource_id)
+    return service.report_for(resource_id)
 
 
 def test_killed_worker_is_requeued_and_a_fresh_worker_validates(portal, csv_server, worker_ini, tmp_path):
@@ -88,8 +88,8 @@ def test_recent_stuck_validation_waits_for_the_configured_age(portal):
     row = _row(res["id"])
     row.status, row.job_id = "running", "no-such-job"
     model.repo.commit()
-    assert job.mark_stale() == {"requeued": [], "given_up": []}  # younger than stale_after
-    assert job.mark_stale(0) == {"requeued": [res["id"]], "given_up": []}
+    assert service.mark_stale() == {"requeued": [], "given_up": []}  # younger than stale_after
+    assert service.mark_stale(0) == {"requeued": [res["id"]], "given_up": []}
 
 
 @pytest.mark.ckan_config("ckanext.satudata.validation.max_requeues", 2)
@@ -101,14 +101,14 @@ def test_a_validation_that_keeps_dying_gets_an_error_report(portal, app):
         row = _row(res["id"])
         row.status, row.job_id = "running", "no-such-job"  # its worker died
         model.repo.commit()
-        assert job.mark_stale(0)["requeued"] == [res["id"]]
+        assert service.mark_stale(0)["requeued"] == [res["id"]]
         assert _row(res["id"]).error == {"requeued": attempt}
     row = _row(res["id"])
     row.status, row.job_id = "running", "no-such-job"
     model.repo.commit()
-    assert job.mark_stale(0) == {"requeued": [], "given_up": [res["id"]]}
+    assert service.mark_stale(0) == {"requeued": [], "given_up": [res["id"]]}
     row = _row(res["id"])
-    assert row.status == "error" and row.error["message"] == job.INTERRUPTED
+    assert row.status == "error" and row.error["message"] == service.INTERRUPTED
     assert helpers.call_action("resource_show", id=res["id"])["validation_status"] == "error"
     token = helpers.call_action("api_token_create", user=portal.producer_a["name"], name="t")["token"]
     page = app.get(f"/dataset/ds/resource/{res['id']}", headers={"Authorization": token}).get_data(as_text=True)

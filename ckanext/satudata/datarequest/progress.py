@@ -209,13 +209,13 @@ def dataset_changed(pkg_id: str, actor_id: str | None) -> list[RequestEvent]:
 def revalidate(pkg_id: str) -> list[str]:
     """Once linked, tabular resources without a schema of their own are checked
     against the request's Table Schema (call after the commit)."""
-    from ckanext.satudata.validation import job
+    from ckanext.satudata.validation import service
 
     pkg = model.Package.get(pkg_id)
     ids = [r.id for r in (pkg.resources if pkg else [])
-           if job.is_tabular(r) and not (r.extras or {}).get("schema")]
+           if service.is_tabular(r) and not (r.extras or {}).get("schema")]
     for resource_id in ids:
-        job.enqueue(resource_id)
+        service.enqueue(resource_id)
     return ids
 
 

@@ -6,8 +6,7 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.satudata.validation import engine
-from ckanext.satudata.validation import job
+from ckanext.satudata.validation import engine, service
 
 __all__ = ["status_label", "report", "badges", "problem_message", "REPORT_LIMIT"]
 
@@ -27,7 +26,7 @@ def status_label(status: str | None) -> str:
 
 
 def _problems() -> dict[str, str]:
-    """What stopped a file being read, by the code job.run stores."""
+    """What stopped a file being read, by the code the job stores."""
     return {
         "empty_file": tk._("The file is empty (0 bytes)."),
         "upload_missing": tk._("The uploaded file is missing"),
@@ -43,7 +42,7 @@ def _problems() -> dict[str, str]:
         "io_error": tk._("The downloaded file could not be saved."),
         "schema_download": tk._("The Table Schema could not be downloaded from its URL: %(reason)s"),
         "unexpected": tk._("An unexpected error stopped the validation: %(detail)s"),
-        "interrupted": tk._(job.INTERRUPTED),
+        "interrupted": tk._(service.INTERRUPTED),
         "time_limit": tk._("The validation took longer than its limit of %(seconds)s seconds."),
         "memory_limit": tk._("The validation needed more memory than its limit of %(megabytes)s MB."),
     }
@@ -86,7 +85,7 @@ def _error_for_display(error: dict[str, Any]) -> dict[str, Any]:
 def report(resource: dict[str, Any], limit: int = REPORT_LIMIT) -> dict[str, Any] | None:
     """The validation of a tabular resource for display, or None when the
     resource is not tabular or the current user may not see its report."""
-    if not resource or not job.is_tabular(resource):
+    if not resource or not service.is_tabular(resource):
         return None
     try:
         row = tk.get_action("resource_validation_show")({}, {"resource_id": resource["id"]})
@@ -115,7 +114,7 @@ def badges(pkg: dict[str, Any]) -> list[dict[str, Any]]:
     """One validation badge per tabular resource of the dataset, linking to its report."""
     out = []
     for res in pkg.get("resources") or []:
-        if not job.is_tabular(res):
+        if not service.is_tabular(res):
             continue
         status = res.get("validation_status")
         out.append({

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Row
 from ckanext.satudata import uploads
 from ckanext.satudata.workflow import permissions
 from ckanext.satudata.workflow import transitions
-from ckanext.satudata.validation import job
+from ckanext.satudata.validation import service
 from ckanext.satudata.logic.action import core_lists
 from ckanext.satudata.text import safe_ref
 
@@ -23,7 +23,7 @@ def package_create(up_func, context: Context, data_dict: DataDict):
     _check_resources(data_dict)
     data_dict = dict(data_dict)
     data_dict["private"] = True
-    result = job.save_and_queue(up_func, context, data_dict, created=True)
+    result = service.save_and_queue(up_func, context, data_dict, created=True)
     pkg = model.Package.get(result["id"])
     if pkg is not None and pkg.extras.get("sdi_status"):
         transitions.record_event(pkg, "create", None, "draft", _user_id(context), None)
@@ -79,7 +79,7 @@ def package_update(up_func, context: Context, data_dict: DataDict):
     pkg = model.Package.get(ref) if safe_ref(ref) else None
     if pkg is None or "sdi_status" not in pkg.extras:
         with core_lists.dataset_not_found_for_outsiders(context, ref):
-            return job.save_and_queue(up_func, context, data_dict)
+            return service.save_and_queue(up_func, context, data_dict)
     if core_lists.hidden_from(context, pkg):  # before the row lock: to them it does not exist
         raise tk.ObjectNotFound(tk._("Dataset not found"))
     pkg = transitions.lock_dataset(pkg.id, deleted=True)
@@ -98,7 +98,7 @@ def package_update(up_func, context: Context, data_dict: DataDict):
         data_dict["private"] = not permissions.is_public(pkg)
     outer = context.pop("changed_entities", None)
     try:
-        result = job.save_and_queue(up_func, context, data_dict)
+        result = service.save_and_queue(up_func, context, data_dict)
     except Exception:
         _undo_edit(context, pkg, event, labels_before)
         raise

@@ -4,7 +4,7 @@ from __future__ import annotations
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
-from ckanext.satudata.validation import job
+from ckanext.satudata.validation import job, record, service
 from ckanext.satudata.logic import schema
 from ckanext.satudata.logic.action.core_lists import resource_not_found_for_outsiders
 from ckanext.satudata.logic.validators import satudata_boolean
@@ -33,7 +33,7 @@ def _input(context: Context, data_dict: DataDict, with_async: bool = False) -> d
     if with_async:
         rules["async"] = [_async]
     data = schema.validate(dict(data_dict or {}), lambda: rules, context)
-    res = job._resource(data["resource_id"])
+    res = record.resource(data["resource_id"])
     if res is None or res.state != "active":
         raise tk.ObjectNotFound(tk._("Resource not found"))
     data["resource"] = res
@@ -52,7 +52,7 @@ def resource_validation_run(context: Context, data_dict: DataDict) -> dict:
     with resource_not_found_for_outsiders(context, data["resource"].id):  # as an unknown resource
         tk.check_access("resource_validation_run", context, {"resource_id": data["resource_id"]})
     res = data["resource"]
-    if not job.is_tabular(res):
+    if not service.is_tabular(res):
         raise tk.ValidationError({"format": [tk._("Only tabular resources (%(formats)s) are validated") % {
             "formats": ", ".join(tk.config.get("ckanext.satudata.validation.formats"))}]})
     if not data.get("async", True):
@@ -62,7 +62,7 @@ def resource_validation_run(context: Context, data_dict: DataDict) -> dict:
             pass  # queued instead
         else:
             return job.run(res.id)  # inside this request
-    return job.enqueue(res.id).as_dict()
+    return service.enqueue(res.id).as_dict()
 
 
 @tk.side_effect_free
@@ -74,7 +74,7 @@ def resource_validation_show(context: Context, data_dict: DataDict) -> dict:
     data = _input(context, data_dict)
     with resource_not_found_for_outsiders(context, data["resource"].id):  # as an unknown resource
         tk.check_access("resource_validation_show", context, {"resource_id": data["resource_id"]})
-    row = job.report_for(data["resource"].id)
+    row = service.report_for(data["resource"].id)
     if row is None:
         raise tk.ObjectNotFound(tk._("No validation report exists for this resource"))
     return row.as_dict()
@@ -89,6 +89,6 @@ def resource_validation_delete(context: Context, data_dict: DataDict) -> dict:
     with resource_not_found_for_outsiders(context, data["resource"].id):  # as an unknown resource
         tk.check_access("resource_validation_delete", context, {"resource_id": data["resource_id"]})
     resource_id = data["resource"].id
-    if not job.delete(resource_id):
+    if not service.delete(resource_id):
         raise tk.ObjectNotFound(tk._("No validation report exists for this resource"))
     return {"deleted": resource_id}
