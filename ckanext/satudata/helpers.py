@@ -5,6 +5,7 @@ from typing import Any
 
 from ckanext.satudata.metadata import compliance, vocabularies
 from ckanext.satudata.workflow import states
+from ckanext.satudata.workflow import template_helpers as workflow_helpers
 
 
 def satudata_choices(field: dict[str, Any]) -> list[dict[str, Any]]:
@@ -20,25 +21,13 @@ def satudata_status_label(status: str | None) -> str:
     return states.status_label(status)
 
 
-def satudata_allowed_transitions(pkg: dict[str, Any]) -> list[str]:
+def satudata_allowed_transitions(pkg: dict[str, Any]) -> list[Any]:
     """The transitions the current user may make now (auth decides, not the template)."""
-    import ckan.plugins.toolkit as tk
-
-    allowed = []
-    for action in ("submit", "verify", "reject", "publish", "unpublish"):
-        if not states.can_transition(action, pkg.get("sdi_status")):
-            continue
-        if tk.h.check_access(f"satudata_dataset_{action}", {"id": pkg["id"]}):
-            allowed.append(action)
-    return allowed
+    return workflow_helpers.allowed_transitions(pkg)
 
 
 def satudata_transition_label(action: str) -> str:
-    import ckan.plugins.toolkit as tk
-
-    labels = {"submit": tk._("Submit for verification"), "verify": tk._("Verify"),
-              "reject": tk._("Return for revision"), "publish": tk._("Publish"), "unpublish": tk._("Unpublish")}
-    return labels.get(action, action)
+    return workflow_helpers.transition_label(action)
 
 
 def satudata_compliance(pkg: dict[str, Any]) -> dict[str, Any]:
@@ -47,11 +36,7 @@ def satudata_compliance(pkg: dict[str, Any]) -> dict[str, Any]:
 
 
 def satudata_history(pkg: dict[str, Any]) -> list[dict[str, Any]]:
-    import ckan.plugins.toolkit as tk
-    try:
-        return tk.get_action("satudata_dataset_history")({}, {"id": pkg["id"]})
-    except (tk.NotAuthorized, tk.ObjectNotFound):
-        return []
+    return workflow_helpers.history(pkg)
 
 
 def satudata_validation_report(resource: dict[str, Any]) -> dict[str, Any] | None:

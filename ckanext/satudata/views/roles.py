@@ -6,6 +6,8 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from flask import Blueprint
 
+from ckanext.satudata.msgid import N_
+from ckanext.satudata.views import errors
 from ckanext.satudata.workflow import roles
 
 __all__ = ["satudata_roles"]
@@ -14,12 +16,16 @@ satudata_roles = Blueprint("satudata_roles", __name__, url_prefix="/ckan-admin/s
 
 _GRANT_FIELDS = ("user", "role", "organization", "institution")
 _REVOKE_FIELDS = ("user", "role", "organization")
+# The page's words for the role actions' fields: error summaries and the grants table.
+_FIELD_LABELS = {"user": N_("User"), "role": N_("SDI role"), "organization": N_("Organization"),
+                 "institution": N_("Institution")}
 
 
 def _refused():
+    """401 (with a word on logging in) or 403."""
     if not tk.current_user.is_authenticated:
-        return tk.abort(401, tk._("Log in as a sysadmin to manage SDI roles"))
-    return tk.abort(403, tk._("Only a sysadmin can manage SDI roles"))
+        return errors.refuse(tk._("Log in as a sysadmin to manage SDI roles"))
+    return errors.refuse(tk._("Only a sysadmin can manage SDI roles"))
 
 
 def _form(fields: tuple[str, ...]) -> dict[str, str]:
@@ -28,21 +34,11 @@ def _form(fields: tuple[str, ...]) -> dict[str, str]:
     return {name: value for name, value in values.items() if value}
 
 
-def _field_labels() -> dict[str, str]:
-    return {"user": tk._("User"), "role": tk._("SDI role"), "organization": tk._("Organization"),
-            "institution": tk._("Institution")}
+def _label(field: str) -> str:
+    return tk._(_FIELD_LABELS[field]) if field in _FIELD_LABELS else field
 
 
-def _flash_errors(error: tk.ValidationError) -> None:
-    labels = _field_labels()
-    messages = []
-    for field, errors in (error.error_dict or {}).items():
-        text = "; ".join(errors) if isinstance(errors, list) else str(errors)
-        messages.append(f"{labels.get(field, field)}: {text}")
-    tk.h.flash_error(" · ".join(messages))
-
-
-def _page(data: dict[str, Any] | None = None, errors: dict | None = None):
+def _page(data: dict[str, Any] | None = None, field_errors: dict | None = None):
     try:
         tk.check_access("satudata_role_grant", {}, {})
         grants = tk.get_action("satudata_role_list")({}, {})
@@ -54,8 +50,9 @@ def _page(data: dict[str, Any] | None = None, errors: dict | None = None):
         "organizations": sorted(organizations, key=lambda o: o["display_name"].lower()),
         "role_options": [{"value": role, "text": roles.role_label(role)} for role in roles.ROLES],
         "role_labels": {role: roles.role_label(role) for role in roles.ROLES},
+        "field_labels": {field: _label(field) for field in _FIELD_LABELS},
         "data": data or {},
-        "errors": errors or {},
+        "errors": field_errors or {},
     })
 
 
@@ -74,7 +71,7 @@ def grant():
     except tk.NotAuthorized:
         return _refused()
     except tk.ValidationError as error:
-        _flash_errors(error)
+        errors.flash_errors(error, _label)
         return _page(data, error.error_dict)
     tk.h.flash_success(tk._("%(role)s granted to %(user)s") % {
         "role": roles.role_label(result["role"]), "user": result["user_name"]})
@@ -90,7 +87,7 @@ def revoke():
     except tk.NotAuthorized:
         return _refused()
     except tk.ValidationError as error:
-        _flash_errors(error)
+        errors.flash_errors(error, _label)
     except tk.ObjectNotFound as error:
         tk.h.flash_error(str(error) or tk._("The user does not hold that role"))
     else:

@@ -27,6 +27,7 @@ import logging
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+from ckan import authz
 from sqlalchemy import select
 
 from ckanext.satudata import mail, outbox
@@ -59,7 +60,6 @@ def _last_submitter(pkg_id: str) -> model.User | None:
 
 def _may_submit(user: model.User, pkg: model.Package) -> bool:
     """Whether ``user`` is still a producer of the dataset (the submit auth function)."""
-    from ckan import authz
     return authz.is_authorized("satudata_dataset_submit", {"user": user.name, "auth_user_obj": user, "model": model,
                                                            "package": pkg}, {"id": pkg.id})["success"]
 

@@ -23,13 +23,15 @@ from __future__ import annotations
 import json
 
 import ckan.model as model
+from ckan import authz
 from ckan.lib.plugins import DefaultPermissionLabels
 from sqlalchemy import select
 
-from ckanext.satudata.workflow import roles
 from ckanext.satudata.metadata import vocabularies
+from ckanext.satudata.model import DataRequest, RequestDataset
+from ckanext.satudata.workflow import roles
 
-__all__ = ["SatudataPermissionLabels", "is_public", "is_ppid_of", "is_walidata", "is_sysadmin",
+__all__ = ["SatudataPermissionLabels", "is_public", "is_ppid_of", "is_walidata", "is_sysadmin", "is_producer",
            "dataset_labels", "agency_labels", "narrow_labels", "rehome_labels", "requester_ids", "user_labels",
            "can_read"]
 
@@ -64,6 +66,15 @@ def is_ppid_of(user, org_id: str | None) -> bool:
         return False
     org = model.Group.get(org_id)
     return bool(org) and roles.has_role(user, "ppid", org.id)
+
+
+def is_producer(user, pkg: model.Package) -> bool:
+    """A producer of the dataset: an editor or admin of its agency (CKAN's
+    ``update_dataset``), or a sysadmin."""
+    obj = roles.user_object(user)
+    if obj is None or not pkg.owner_org:
+        return False
+    return obj.sysadmin or authz.has_user_permission_for_group_or_org(pkg.owner_org, obj.name, "update_dataset")
 
 
 def _shared_with(pkg: model.Package) -> list[str]:
@@ -147,8 +158,6 @@ def rehome_labels(written: list[str] | None, old_org: str | None, new_org: str |
 def requester_ids(pkg_id: str) -> list[str]:
     """Who filed the data requests the dataset fulfils (not the rejected or
     cancelled ones): they read it once delivered, and are told of publication."""
-    from ckanext.satudata.model import DataRequest, RequestDataset
-
     return list(model.Session.scalars(
         select(DataRequest.requester_id).join(RequestDataset, RequestDataset.request_id == DataRequest.id)
         .where(RequestDataset.package_id == pkg_id, DataRequest.requester_id.is_not(None),

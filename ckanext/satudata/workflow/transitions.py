@@ -8,9 +8,10 @@ from typing import Any
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib import search
+from ckanext.activity.model import Activity
 from sqlalchemy import select, update
 
-from ckanext.satudata import outages, signals
+from ckanext.satudata import outages, signals, transaction
 from ckanext.satudata.metadata import derived
 from ckanext.satudata.workflow import permissions
 from ckanext.satudata.workflow import states
@@ -46,8 +47,6 @@ def _relabel_activities(pkg: model.Package, relabel) -> dict[str, list[str] | No
     """Give each stored activity of ``pkg`` the labels ``relabel(its labels)``;
     returns the labels each changed activity had (``restore_activity_labels``
     puts them back). One UPDATE per distinct new label set."""
-    from ckanext.activity.model import Activity
-
     rows = model.Session.execute(
         select(Activity.id, Activity.permission_labels).where(Activity.object_id == pkg.id)
     ).all()
@@ -99,8 +98,6 @@ def rehome_activity_labels(pkg: model.Package, old_org: str | None) -> dict[str,
 
 def restore_activity_labels(before: dict[str, list[str] | None]) -> None:
     """Undo ``sync_activity_labels`` in a transaction that will not keep its change."""
-    from ckanext.activity.model import Activity
-
     for activity_id, labels in before.items():
         model.Session.execute(
             update(Activity).where(Activity.id == activity_id).values(permission_labels=labels),
@@ -121,29 +118,27 @@ def _activity(context: dict[str, Any], pkg: model.Package, user_id: str | None, 
     )
 
 
+@transaction.releasing_locks
 def apply(context: dict[str, Any], pkg: model.Package, action: str, note: str | None = None,
           changes: dict[str, str] | None = None, data: dict | None = None) -> DatasetEvent:
-    """Move ``pkg`` (locked by ``lock_dataset``) along ``action``. Auth is
-    checked again under the lock: it may depend on the status (the Walidata
-    returns only verified datasets), which another transaction may have changed."""
-    try:
-        tk.check_access(f"satudata_dataset_{action}", context, {"id": pkg.id})
-    except tk.NotAuthorized:
-        model.Session.rollback()  # release the row lock
-        raise
+    """Move ``pkg`` (locked by ``lock_dataset``) along ``action`` (a row of
+    ``states.TABLE``). Auth is checked again under the lock: it may depend on
+    the status (the Walidata returns only verified datasets), which another
+    transaction may have changed. A refusal releases the row lock; the
+    transition commits with its index (a reindex failure rolls it back)."""
+    tk.check_access(f"satudata_dataset_{action}", context, {"id": pkg.id})
     status = pkg.extras.get("sdi_status") or "draft"
-    if not states.can_transition(action, status):
-        model.Session.rollback()  # release the row lock: the other transition won
-        raise tk.ValidationError({"sdi_status": [
+    if not states.can_transition(action, status):  # the other transition won
+        transaction.refuse({"sdi_status": [
             tk._("A dataset that is %(status)s cannot be %(action)s") % {
                 "status": states.status_label(status), "action": states.action_label(action)}
         ]})
-    target = states.TRANSITIONS[action][1]
+    target = states.target(action)
     user = model.User.get(context.get("user") or "")
     for key, value in (changes or {}).items():
         pkg.extras[key] = value
     pkg.extras["sdi_status"] = target
-    if target in ("verified", "published") and permissions.is_public(pkg, "published"):
+    if target in states.CONFIRMED and permissions.is_public(pkg, "published"):
         for key in derived.EXEMPTION_FIELDS:  # public data has no exemption
             pkg.extras.pop(key, None)
     pkg.private = not permissions.is_public(pkg)

@@ -41,6 +41,9 @@ from ckanext.satudata.logic.action.core_lists import (
     vocabulary_show,
 )
 from ckanext.satudata.logic.action.dataset import (
+    bulk_update_delete,
+    bulk_update_private,
+    bulk_update_public,
     package_create,
     package_delete,
     package_owner_org_update,
@@ -98,6 +101,9 @@ __all__ = [
     "package_search",
     "package_show",
     "package_owner_org_update",
+    "bulk_update_public",
+    "bulk_update_private",
+    "bulk_update_delete",
     # core list and dataset doors that answer an outsider only what they may see
     "tag_list",
     "tag_search",

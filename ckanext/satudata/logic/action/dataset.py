@@ -9,12 +9,13 @@ from ckan.types import Context, DataDict
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Row
 
-from ckanext.satudata import uploads
-from ckanext.satudata.workflow import permissions
-from ckanext.satudata.workflow import transitions
-from ckanext.satudata.validation import service
+from ckanext.satudata import transaction, uploads
+from ckanext.satudata.datarequest import notices, progress
 from ckanext.satudata.logic.action import core_lists
+from ckanext.satudata.metadata import indexing
 from ckanext.satudata.text import safe_ref
+from ckanext.satudata.validation import service
+from ckanext.satudata.workflow import permissions, transitions
 
 
 @tk.chained_action
@@ -27,8 +28,7 @@ def package_create(up_func, context: Context, data_dict: DataDict):
     pkg = model.Package.get(result["id"])
     if pkg is not None and pkg.extras.get("sdi_status"):
         transitions.record_event(pkg, "create", None, "draft", _user_id(context), None)
-        if not context.get("defer_commit"):
-            model.repo.commit()
+        transaction.commit(context)
         _link_request(context, pkg)
     return result
 
@@ -53,14 +53,13 @@ def _link_request(context: Context, pkg: model.Package | None) -> None:
     advance the requests it serves (issue 6)."""
     if pkg is None:
         return
-    from ckanext.satudata.datarequest import notices, progress
     events = progress.dataset_saved(pkg.id, _user_id(context))
-    if context.get("defer_commit"):
-        return
-    model.repo.commit()
-    notices.enqueue(events)
-    if any(e.kind == "link" for e in events):
-        progress.revalidate(pkg.id)
+
+    def queue() -> None:
+        notices.enqueue(events)
+        if any(e.kind == "link" for e in events):
+            progress.revalidate(pkg.id)
+    transaction.commit(context, then=queue)
 
 
 @tk.chained_action
@@ -150,11 +149,39 @@ def package_delete(up_func, context: Context, data_dict: DataDict):
     except Exception:
         model.Session.rollback()  # the narrowed labels of a delete that did not happen
         raise
-    from ckanext.satudata.datarequest import notices, progress
     events = progress.dataset_changed(pkg.id, _user_id(context))
     model.repo.commit()
     notices.enqueue(events)
     return result
+
+
+def _check_bulk(data_dict: DataDict) -> None:
+    """``datasets`` is a list of dataset ids: anything else is a field error
+    (not a 500), before the auth function is asked."""
+    datasets = (data_dict or {}).get("datasets") or []
+    if not isinstance(datasets, list) or not all(isinstance(d, str) for d in datasets):
+        raise tk.ValidationError({"datasets": [tk._("Must be a list of dataset ids")]})
+
+
+@tk.chained_action
+def bulk_update_public(up_func, context: Context, data_dict: DataDict):
+    """Core's action; its ``datasets`` checked first (``_check_bulk``)."""
+    _check_bulk(data_dict)
+    return up_func(context, data_dict)
+
+
+@tk.chained_action
+def bulk_update_private(up_func, context: Context, data_dict: DataDict):
+    """Core's action; its ``datasets`` checked first (``_check_bulk``)."""
+    _check_bulk(data_dict)
+    return up_func(context, data_dict)
+
+
+@tk.chained_action
+def bulk_update_delete(up_func, context: Context, data_dict: DataDict):
+    """Core's action; its ``datasets`` checked first (``_check_bulk``)."""
+    _check_bulk(data_dict)
+    return up_func(context, data_dict)
 
 
 @tk.chained_action
@@ -168,9 +195,7 @@ def package_owner_org_update(up_func, context: Context, data_dict: DataDict):
     # Core's package_update calls this on every save: act only on a real move.
     if pkg is not None and "sdi_status" in pkg.extras and pkg.owner_org != before:
         transitions.rehome_activity_labels(pkg, before)
-        if not context.get("defer_commit"):
-            model.repo.commit()
-            search.rebuild(pkg.id)
+        transaction.commit(context, then=lambda: search.rebuild(pkg.id))
     return result
 
 
@@ -183,7 +208,6 @@ def _user_id(context: Context) -> str | None:
 @tk.chained_action
 def package_search(up_func, context: Context, data_dict: DataDict):
     """Facet items of the SDI vocabularies carry their labels, not codes."""
-    from ckanext.satudata.metadata import indexing
     result = indexing.label_search_facets(up_func(context, data_dict))
     for pkg_dict in result.get("results") or []:
         _drop_unreadable_relationships(context, pkg_dict)

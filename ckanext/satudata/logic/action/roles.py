@@ -6,8 +6,9 @@ import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 from sqlalchemy import select
 
-from ckanext.satudata.workflow import roles
+from ckanext.satudata import transaction
 from ckanext.satudata.logic import schema
+from ckanext.satudata.workflow import roles
 
 
 def _check_org_scope(data: DataDict) -> None:
@@ -28,6 +29,15 @@ def _check_institution(data: DataDict) -> None:
         raise tk.ValidationError({"institution": [tk._("Only the %(role)s role names an institution") % {"role": roles.role_label("pembina")}]})
     if data["role"] == "pembina" and not (data.get("institution") or "").strip():
         raise tk.ValidationError({"institution": [tk._("The %(role)s role needs its institution, e.g. BPS or BIG") % {"role": roles.role_label("pembina")}]})
+
+
+def _validated(context: Context, data_dict: DataDict, action: str) -> dict:
+    """The input checked by the action's schema, then the auth function asked,
+    then the user and agency looked up (ids)."""
+    data = schema.validate(data_dict, getattr(schema, action), context)
+    tk.check_access(action, context, data)
+    refs = {key: data[key] for key in ("user", "organization") if key in data}
+    return {**data, **schema.validate(refs, schema.satudata_role_refs, context)}
 
 
 def _actor_id(context: Context) -> str | None:
@@ -69,14 +79,12 @@ def satudata_role_grant(context: Context, data_dict: DataDict) -> dict:
     :returns: the active grant; ``granted_by`` is the granting user's id
         (``granted_by_name`` their name)
     """
-    tk.check_access("satudata_role_grant", context, data_dict)
-    data = schema.validate(data_dict, schema.satudata_role_grant, context)
+    data = _validated(context, data_dict, "satudata_role_grant")
     _check_org_scope(data)
     _check_institution(data)
     grant = roles.grant(data["user"], data["role"], data.get("organization"),
                         by=_actor_id(context), institution=(data.get("institution") or "").strip() or None)
-    if not context.get("defer_commit"):
-        context["model"].repo.commit()
+    transaction.commit(context)
     return _grant_dicts([grant])[0]
 
 
@@ -89,14 +97,12 @@ def satudata_role_revoke(context: Context, data_dict: DataDict) -> dict:
     :param organization: the agency, for ``ppid``
     :returns: ``{"revoked": n}``
     """
-    tk.check_access("satudata_role_revoke", context, data_dict)
-    data = schema.validate(data_dict, schema.satudata_role_revoke, context)
+    data = _validated(context, data_dict, "satudata_role_revoke")
     _check_org_scope(data)
     rows = roles.revoke(data["user"], data["role"], data.get("organization"), by=_actor_id(context))
     if not rows:
         raise tk.ObjectNotFound(tk._("The user does not hold that role"))
-    if not context.get("defer_commit"):
-        context["model"].repo.commit()
+    transaction.commit(context)
     return {"revoked": len(rows)}
 
 
@@ -109,8 +115,7 @@ def satudata_role_list(context: Context, data_dict: DataDict) -> list[dict]:
     :param organization: agency name or id (optional)
     :returns: list of grants
     """
-    tk.check_access("satudata_role_list", context, data_dict)
-    data = schema.validate(data_dict, schema.satudata_role_list, context)
+    data = _validated(context, data_dict, "satudata_role_list")
     filters = {"role": data.get("role"), "org_id": data.get("organization")}
     if data.get("user"):
         filters["user_id"] = data["user"]

@@ -7,13 +7,12 @@ from ckan import authz
 from ckan.types import Context, DataDict
 from sqlalchemy import select
 
-from ckanext.satudata.metadata import compliance
-from ckanext.satudata.workflow import notices
-from ckanext.satudata.workflow import transitions
-from ckanext.satudata.metadata import vocabularies
+from ckanext.satudata import transaction
 from ckanext.satudata.logic import schema
 from ckanext.satudata.logic.action import core_lists
+from ckanext.satudata.metadata import compliance, vocabularies
 from ckanext.satudata.model import DatasetEvent
+from ckanext.satudata.workflow import notices, states, tasks, transitions
 
 
 
@@ -21,13 +20,13 @@ def _show(pkg_id: str) -> dict:
     return tk.get_action("package_show")({"ignore_auth": True, "use_cache": False}, {"id": pkg_id})
 
 
-def _not_found_for_outsiders(context: Context, data_dict: DataDict, anonymous_refused_first: bool = False):
+def _not_found_for_outsiders(context: Context, data: dict, anonymous_refused_first: bool = False):
     """The actions answer an outsider for a hidden dataset as for an unknown
     one (the auth functions keep refusing: h.check_access in the templates
     must not meet a 404). The transitions' auth functions refuse anonymous
-    callers before looking (``anonymous_refused_first``)."""
-    data_dict = data_dict if isinstance(data_dict, dict) else {}
-    return core_lists.dataset_not_found_for_outsiders(context, data_dict.get("id") or data_dict.get("name"),
+    callers before looking (``anonymous_refused_first``). ``data`` is the
+    validated input: its ``id`` is a dataset id or name."""
+    return core_lists.dataset_not_found_for_outsiders(context, data["id"],
                                                       anonymous_refused_first=anonymous_refused_first)
 
 
@@ -43,9 +42,9 @@ def satudata_dataset_compliance(context: Context, data_dict: DataDict) -> dict:
     :param id: dataset id or name
     :returns: ``{"passed": bool, "principles": [{"principle", "label", "passed", "reasons"}]}``
     """
-    with _not_found_for_outsiders(context, data_dict):
-        tk.check_access("satudata_dataset_compliance", context, data_dict)
     data = schema.validate(data_dict, schema.satudata_dataset_id, context)
+    with _not_found_for_outsiders(context, data):
+        tk.check_access("satudata_dataset_compliance", context, data)
     return compliance.check(_show(data["id"]))
 
 
@@ -57,9 +56,9 @@ def satudata_dataset_submit(context: Context, data_dict: DataDict) -> dict:
     :param id: dataset id or name
     :param note: a note to the PPID (optional)
     """
-    with _not_found_for_outsiders(context, data_dict, anonymous_refused_first=True):
-        tk.check_access("satudata_dataset_submit", context, data_dict)
     data = schema.validate(data_dict, schema.satudata_dataset_note, context)
+    with _not_found_for_outsiders(context, data, anonymous_refused_first=True):
+        tk.check_access("satudata_dataset_submit", context, data)
     pkg = transitions.lock_dataset(data["id"])
     pkg_dict = _show(pkg.id)
     errors = compliance.field_errors(pkg_dict)
@@ -67,9 +66,8 @@ def satudata_dataset_submit(context: Context, data_dict: DataDict) -> dict:
     for principle in result["principles"]:
         if not principle["passed"] and principle["principle"] != "metadata":
             errors.setdefault(principle["principle"], []).extend(principle["reasons"])
-    if errors and (pkg.extras.get("sdi_status") or "draft") in ("draft", "rejected"):
-        model.Session.rollback()
-        raise tk.ValidationError(errors)
+    if errors and states.editable(pkg.extras.get("sdi_status")):
+        transaction.refuse(errors)
     event = transitions.apply(context, pkg, "submit", data.get("note"))
     notices.dataset_event(event.id)
     return _result(pkg, event)
@@ -87,9 +85,9 @@ def satudata_dataset_verify(context: Context, data_dict: DataDict) -> dict:
     :param sdi_exemption_basis: Pasal 17 UU KIP letters, for non-public data
     :param sdi_consequence_test: the consequence test (text or link), for non-public data
     """
-    with _not_found_for_outsiders(context, data_dict, anonymous_refused_first=True):
-        tk.check_access("satudata_dataset_verify", context, data_dict)
     data = schema.validate(data_dict, schema.satudata_dataset_verify, context)
+    with _not_found_for_outsiders(context, data, anonymous_refused_first=True):
+        tk.check_access("satudata_dataset_verify", context, data)
     pkg = transitions.lock_dataset(data["id"])
     changes = {}
     for key in ("sdi_classification", "sdi_exemption_basis", "sdi_consequence_test"):
@@ -106,8 +104,7 @@ def satudata_dataset_verify(context: Context, data_dict: DataDict) -> dict:
         if not test:
             errors["sdi_consequence_test"] = [tk._("Non-public data needs the PPID's consequence test before it is verified")]
         if errors:
-            model.Session.rollback()
-            raise tk.ValidationError(errors)
+            transaction.refuse(errors)
     event = transitions.apply(context, pkg, "verify", data.get("note"), changes=changes)
     notices.dataset_event(event.id)
     return _result(pkg, event)
@@ -119,9 +116,9 @@ def satudata_dataset_reject(context: Context, data_dict: DataDict) -> dict:
     :param id: dataset id or name
     :param reason: why it is returned (required)
     """
-    with _not_found_for_outsiders(context, data_dict, anonymous_refused_first=True):
-        tk.check_access("satudata_dataset_reject", context, data_dict)
     data = schema.validate(data_dict, schema.satudata_dataset_reason, context)
+    with _not_found_for_outsiders(context, data, anonymous_refused_first=True):
+        tk.check_access("satudata_dataset_reject", context, data)
     pkg = transitions.lock_dataset(data["id"])
     event = transitions.apply(context, pkg, "reject", data["reason"])
     notices.dataset_event(event.id)
@@ -135,9 +132,9 @@ def satudata_dataset_publish(context: Context, data_dict: DataDict) -> dict:
     :param id: dataset id or name
     :param note: optional
     """
-    with _not_found_for_outsiders(context, data_dict, anonymous_refused_first=True):
-        tk.check_access("satudata_dataset_publish", context, data_dict)
     data = schema.validate(data_dict, schema.satudata_dataset_note, context)
+    with _not_found_for_outsiders(context, data, anonymous_refused_first=True):
+        tk.check_access("satudata_dataset_publish", context, data)
     pkg = transitions.lock_dataset(data["id"])
     event = transitions.apply(context, pkg, "publish", data.get("note"))
     notices.dataset_event(event.id)
@@ -150,9 +147,9 @@ def satudata_dataset_unpublish(context: Context, data_dict: DataDict) -> dict:
     :param id: dataset id or name
     :param reason: required
     """
-    with _not_found_for_outsiders(context, data_dict, anonymous_refused_first=True):
-        tk.check_access("satudata_dataset_unpublish", context, data_dict)
     data = schema.validate(data_dict, schema.satudata_dataset_reason, context)
+    with _not_found_for_outsiders(context, data, anonymous_refused_first=True):
+        tk.check_access("satudata_dataset_unpublish", context, data)
     pkg = transitions.lock_dataset(data["id"])
     event = transitions.apply(context, pkg, "unpublish", data["reason"])
     return _result(pkg, event)
@@ -173,9 +170,9 @@ def satudata_dataset_history(context: Context, data_dict: DataDict) -> list[dict
 
     :param id: dataset id or name
     """
-    with _not_found_for_outsiders(context, data_dict):
-        tk.check_access("satudata_dataset_history", context, data_dict)
     data = schema.validate(data_dict, schema.satudata_dataset_id, context)
+    with _not_found_for_outsiders(context, data):
+        tk.check_access("satudata_dataset_history", context, data)
     pkg = model.Package.get(data["id"])
     if pkg is None:
         raise tk.ObjectNotFound(tk._("Dataset not found"))
@@ -209,5 +206,4 @@ def satudata_task_list(context: Context, data_dict: DataDict) -> dict:
     :returns: ``{"to_verify": [...], "to_revise": [...], "drafts": [...], "to_publish": [...]}``
     """
     tk.check_access("satudata_task_list", context, data_dict)
-    from ckanext.satudata.workflow import tasks
     return tasks.for_user(context.get("user"))

@@ -3,11 +3,16 @@ published dataset, bulk visibility, relationships, moves) and the activity
 doors, which follow the dataset's permission labels."""
 from __future__ import annotations
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
+from ckan import authz
+from ckan.lib.plugins import get_permission_labels
 from ckan.types import AuthResult, Context, DataDict
+from ckanext.activity.model import Activity
 
+from ckanext.satudata.logic.action.core_lists import hidden_from
 from ckanext.satudata.logic.auth.dataset_access import deny, package_of
-from ckanext.satudata.workflow import permissions
+from ckanext.satudata.workflow import permissions, states
 
 __all__ = ["package_show", "package_update", "package_relationship_create", "package_relationship_update", "package_relationship_delete", "bulk_update_public", "bulk_update_private", "bulk_update_delete", "package_owner_org_update", "activity_show", "activity_data_show", "activity_diff"]
 
@@ -32,14 +37,13 @@ def package_update(next_auth, context: Context, data_dict: DataDict) -> AuthResu
     user may not read is refused as an unknown one is (404 "Dataset not
     found", issue 11): core's write rules (patch, delete, resources, views,
     relationships) ask this one, and so do the pages before their action."""
-    from ckanext.satudata.logic.action.core_lists import hidden_from
     data_dict = data_dict or {}
     if data_dict.get("id") in (None, "") and data_dict.get("name") in (None, "") and context.get("package") is None:
         return next_auth(context, data_dict)  # core's own error
     pkg = package_of(context, data_dict) if data_dict.get("id") or data_dict.get("name") else context["package"]
     if hidden_from(context, pkg):
         raise tk.ObjectNotFound(tk._("Dataset not found"))
-    if pkg.extras.get("sdi_status") in ("submitted", "verified") \
+    if pkg.extras.get("sdi_status") in states.UNDER_REVIEW \
             and not permissions.is_sysadmin(context.get("user")):
         return deny(tk._("This dataset is under review and cannot be edited until it is verified or returned"))
     return next_auth(context, data_dict)
@@ -47,7 +51,7 @@ def package_update(next_auth, context: Context, data_dict: DataDict) -> AuthResu
 
 def _outside_workflow_edit(pkg) -> bool:
     """An SDI dataset that only the workflow may change now (not draft/returned)."""
-    return "sdi_status" in pkg.extras and pkg.extras.get("sdi_status") not in ("draft", "rejected")
+    return "sdi_status" in pkg.extras and not states.editable(pkg.extras.get("sdi_status"))
 
 
 def _relationship_refusal(context: Context, data_dict: DataDict, removing: bool = False) -> AuthResult | None:
@@ -87,8 +91,6 @@ def package_relationship_delete(next_auth, context: Context, data_dict: DataDict
     refusal = _relationship_refusal(context, data_dict, removing=True)
     if refusal:
         return refusal
-    import ckan.model as model
-    from ckan import authz
     refs = [(data_dict or {}).get(field) for field in ("subject", "object")]
     if not any("sdi_status" in pkg.extras for pkg in filter(None, (model.Package.get(r) for r in refs if r))):
         return next_auth(context, data_dict)
@@ -100,16 +102,20 @@ def package_relationship_delete(next_auth, context: Context, data_dict: DataDict
     return {"success": True}
 
 
-def _bulk_datasets(data_dict: DataDict) -> list[str]:
+def _bulk_datasets(data_dict: DataDict) -> list[str] | None:
+    """The ids the bulk action names; None when ``datasets`` is not a list of
+    ids (the chained bulk actions refuse that input before they ask)."""
     datasets = (data_dict or {}).get("datasets") or []
     if not isinstance(datasets, list) or not all(isinstance(d, str) for d in datasets):
-        raise tk.ValidationError({"datasets": [tk._("Must be a list of dataset ids")]})
+        return None
     return datasets
 
 
 def _bulk_visibility(next_auth, context: Context, data_dict: DataDict) -> AuthResult:
-    import ckan.model as model
-    for pkg_id in _bulk_datasets(data_dict):
+    datasets = _bulk_datasets(data_dict)
+    if datasets is None:
+        return deny(tk._("Must be a list of dataset ids"))
+    for pkg_id in datasets:
         pkg = model.Package.get(pkg_id)
         if pkg is not None and "sdi_status" in pkg.extras:
             return deny(tk._("SDI datasets change visibility only through the verification workflow"))
@@ -133,8 +139,9 @@ def bulk_update_private(next_auth, context: Context, data_dict: DataDict) -> Aut
 @tk.auth_sysadmins_check
 @tk.chained_auth_function
 def bulk_update_delete(next_auth, context: Context, data_dict: DataDict) -> AuthResult:
-    """Core's rule; the ids must be strings (a field error, not a 500)."""
-    _bulk_datasets(data_dict)
+    """Core's rule; the ids must be strings."""
+    if _bulk_datasets(data_dict) is None:
+        return deny(tk._("Must be a list of dataset ids"))
     if permissions.is_sysadmin(context.get("user")):
         return {"success": True}
     return next_auth(context, data_dict)
@@ -149,13 +156,12 @@ def package_owner_org_update(next_auth, context: Context, data_dict: DataDict) -
         return next_auth(context, data_dict)
     pkg = package_of(context, data_dict)
     wanted = (data_dict or {}).get("organization_id")
-    if pkg.extras.get("sdi_status") in ("submitted", "verified") and not _same_org(pkg.owner_org, wanted):
+    if pkg.extras.get("sdi_status") in states.UNDER_REVIEW and not _same_org(pkg.owner_org, wanted):
         return deny(tk._("A dataset under review cannot move to another agency"))
     return {"success": True}
 
 
 def _same_org(org_id: str | None, ref) -> bool:
-    import ckan.model as model
     org = model.Group.get(ref) if isinstance(ref, str) and ref else None
     return org is not None and org.id == org_id
 
@@ -163,8 +169,6 @@ def _same_org(org_id: str | None, ref) -> bool:
 # --------------------------------------------------------------- activities
 
 def _activity_of(data_dict: DataDict):
-    import ckan.model as model
-    from ckanext.activity.model import Activity
     ref = (data_dict or {}).get("id")
     return model.Session.get(Activity, ref) if isinstance(ref, str) and ref else None
 
@@ -207,9 +211,6 @@ def activity_diff(next_auth, context: Context, data_dict: DataDict) -> AuthResul
     """Core's rule for the activity, and the labels of the earlier activity it
     is compared with (core returns both): a diff shows no version its reader
     may not see."""
-    import ckan.model as model
-    from ckan.lib.plugins import get_permission_labels
-    from ckanext.activity.model import Activity
     activity = _activity_of(data_dict)
     if _unlabelled(context, activity):
         return deny(tk._("Not authorized to read this dataset"))

@@ -2,39 +2,30 @@
 who produces it."""
 from __future__ import annotations
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import AuthResult, Context, DataDict
 from sqlalchemy.engine import Row
 
-from ckanext.satudata.text import text_problem
+from ckanext.satudata.text import safe_ref
 from ckanext.satudata.workflow import permissions
+from ckanext.satudata.workflow.permissions import is_producer
 
-__all__ = ["dataset_ref", "package_of", "is_producer", "deny", "can_read_dataset"]
-
-
-def dataset_ref(value, field: str = "id") -> str:
-    """A dataset id or name from the input, or a field error (never a 500)."""
-    if isinstance(value, Row) and len(value) == 1:
-        value = value[0]  # core's bulk actions pass query rows
-    if value in (None, ""):
-        raise tk.ValidationError({field: [tk._("Missing value")]})
-    if not isinstance(value, str):
-        raise tk.ValidationError({field: [tk._("Must be a dataset id or name")]})
-    problem = text_problem(value)
-    if problem:
-        raise tk.ValidationError({field: [problem]})
-    return value
+__all__ = ["package_of", "is_producer", "deny", "can_read_dataset"]
 
 
-def package_of(context: Context, data_dict: DataDict):
+def package_of(context: Context, data_dict: DataDict) -> model.Package:
     """The dataset named by ``id`` (or ``name``); context["package"] only when it
-    is that dataset. Bad input is a field error, an unknown dataset a 404.
-    The workflow auth functions run for sysadmins too (``auth_sysadmins_check``)
-    so that their input is checked here, before the action's schema."""
-    import ckan.model as model
-    data_dict = data_dict or {}
+    is that dataset. A reference that names no dataset (missing, not text,
+    unknown) is an unknown dataset: ObjectNotFound. The actions check their
+    input with their schemas (logic/schema.py) before they ask."""
+    data_dict = data_dict if isinstance(data_dict, dict) else {}
     field = "id" if data_dict.get("id") not in (None, "") or "name" not in data_dict else "name"
-    ref = dataset_ref(data_dict.get(field), field)
+    ref = data_dict.get(field)
+    if isinstance(ref, Row) and len(ref) == 1:
+        ref = ref[0]  # core's bulk actions pass query rows
+    if not safe_ref(ref):
+        raise tk.ObjectNotFound(tk._("Dataset not found"))
     pkg = context.get("package")
     if pkg is None or ref not in (pkg.id, pkg.name):
         pkg = model.Package.get(ref)
@@ -43,18 +34,8 @@ def package_of(context: Context, data_dict: DataDict):
     return pkg
 
 
-def is_producer(user, pkg) -> bool:
-    from ckan import authz
-    obj = permissions.roles.user_object(user)
-    if obj is None or not pkg.owner_org:
-        return False
-    return obj.sysadmin or authz.has_user_permission_for_group_or_org(pkg.owner_org, obj.name, "update_dataset")
-
-
 def deny(msg: str) -> AuthResult:
     return {"success": False, "msg": msg}
-
-
 
 
 def can_read_dataset(context: Context, data_dict: DataDict) -> AuthResult:

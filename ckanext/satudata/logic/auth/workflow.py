@@ -2,52 +2,46 @@
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
+from ckan import authz
 from ckan.types import AuthResult, Context, DataDict
 
-from ckanext.satudata.logic.auth.dataset_access import can_read_dataset, deny, is_producer, package_of
-from ckanext.satudata.workflow import permissions
+from ckanext.satudata.logic.auth.dataset_access import can_read_dataset, deny, package_of
+from ckanext.satudata.workflow import permissions, states
 
 __all__ = ["satudata_dataset_submit", "satudata_dataset_verify", "satudata_dataset_reject", "satudata_dataset_publish", "satudata_dataset_unpublish", "satudata_dataset_compliance", "satudata_dataset_history", "satudata_dataset_history_actors", "satudata_task_list"]
 
 
+def _transition(context: Context, data_dict: DataDict, action: str) -> AuthResult:
+    """The ``who`` of the workflow table (workflow/states.py) for ``action``."""
+    pkg = package_of(context, data_dict)
+    if states.may(context.get("user"), action, pkg):
+        return {"success": True}
+    return deny(tk._(states.action(action).refusal))
+
+
 @tk.auth_sysadmins_check
 def satudata_dataset_submit(context: Context, data_dict: DataDict) -> AuthResult:
-    pkg = package_of(context, data_dict)
-    if is_producer(context.get("user"), pkg):
-        return {"success": True}
-    return deny(tk._("Only the producing agency's editors can submit this dataset"))
+    return _transition(context, data_dict, "submit")
 
 
 @tk.auth_sysadmins_check
 def satudata_dataset_verify(context: Context, data_dict: DataDict) -> AuthResult:
-    pkg = package_of(context, data_dict)
-    if permissions.is_ppid_of(context.get("user"), pkg.owner_org):
-        return {"success": True}
-    return deny(tk._("Only the PPID of the producing agency can verify this dataset"))
+    return _transition(context, data_dict, "verify")
 
 
 @tk.auth_sysadmins_check
 def satudata_dataset_reject(context: Context, data_dict: DataDict) -> AuthResult:
-    pkg = package_of(context, data_dict)
-    user = context.get("user")
-    if permissions.is_ppid_of(user, pkg.owner_org):
-        return {"success": True}
-    if pkg.extras.get("sdi_status") == "verified" and permissions.is_walidata(user):
-        return {"success": True}
-    return deny(tk._("Only the agency's PPID, or the Walidata for a verified dataset, can return it for revision"))
+    return _transition(context, data_dict, "reject")
 
 
 @tk.auth_sysadmins_check
 def satudata_dataset_publish(context: Context, data_dict: DataDict) -> AuthResult:
-    package_of(context, data_dict)
-    if permissions.is_walidata(context.get("user")):
-        return {"success": True}
-    return deny(tk._("Only the Walidata can publish datasets"))
+    return _transition(context, data_dict, "publish")
 
 
 @tk.auth_sysadmins_check
 def satudata_dataset_unpublish(context: Context, data_dict: DataDict) -> AuthResult:
-    return satudata_dataset_publish(context, data_dict)
+    return _transition(context, data_dict, "unpublish")
 
 
 @tk.auth_allow_anonymous_access
@@ -66,7 +60,6 @@ def satudata_dataset_history_actors(context: Context, data_dict: DataDict) -> Au
     """Who acted in a dataset's history, and their notes: logged-in readers
     when ``ckan.auth.public_user_details`` is true; otherwise the agency's
     members, its PPID and the Walidata. Never anonymous readers."""
-    from ckan import authz
     pkg = package_of(context, data_dict)
     user = permissions.roles.user_object(context.get("user"))
     if user is None or user.state != "active":
