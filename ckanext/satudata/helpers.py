@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ckanext.satudata.metadata import compliance, vocabularies
+from ckanext.satudata.validation import report
 from ckanext.satudata.workflow import states
 from ckanext.satudata.workflow import template_helpers as workflow_helpers
 
@@ -41,13 +42,11 @@ def satudata_history(pkg: dict[str, Any]) -> list[dict[str, Any]]:
 
 def satudata_validation_report(resource: dict[str, Any]) -> dict[str, Any] | None:
     """The resource's validation report for its page (None when not shown)."""
-    from ckanext.satudata.validation import report
     return report.report(resource)
 
 
 def satudata_validation_badges(pkg: dict[str, Any]) -> list[dict[str, Any]]:
     """Validation badges of the dataset's tabular resources (review panel)."""
-    from ckanext.satudata.validation import report
     return report.badges(pkg)
 
 

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 import ckan.tests.helpers as helpers
-from ckan.lib import jobs
+from ckan.lib import jobs, uploader
 from werkzeug.datastructures import FileStorage
 
 from tests.conftest import local_http_server, upload
@@ -166,7 +166,6 @@ def test_a_201_mb_download_is_stopped_at_max_bytes(portal, big_csv):
 @pytest.mark.ckan_config("ckanext.satudata.validation.max_bytes", LIMIT)
 @pytest.mark.ckan_config("ckan.max_resource_size", 300)
 def test_a_201_mb_upload_is_refused_at_max_bytes(portal, big_csv):
-    from ckan.lib import uploader
     with open(big_csv, "rb") as fh:
         data = FileStorage(fh, filename="besar.csv", content_type="text/csv")
         started = time.monotonic()
@@ -237,7 +236,6 @@ def test_schema_url_on_loopback_is_refused_by_default(portal, schema_server):
 def test_a_failure_outside_the_engine_gives_an_error_report_not_a_stuck_row(portal):
     """The stored upload is replaced by a symlink: CKAN's get_path raises (not an
     unreadable-file case the code expects); the row must end as error, not running."""
-    from ckan.lib import uploader
     pkg = portal.dataset(name="ds", resource=False)
     res = helpers.call_action("resource_create", {"user": portal.producer_a["name"]}, package_id=pkg["id"],
                               name="data.csv", format="CSV", url="", upload=upload("a,b\n1,2\n", "data.csv"))

@@ -16,7 +16,7 @@ import ckan.tests.helpers as helpers
 from ckan.lib import jobs
 
 from ckanext.satudata.validation import service
-from tests.conftest import local_http_server, upload
+from tests.conftest import complete_metadata, local_http_server, upload
 
 pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "clean_queues")
 
@@ -75,7 +75,6 @@ def _queued():
 
 @pytest.mark.ckan_config("ckanext.satudata.validation.allow_private_urls", True)
 def test_resources_created_inside_package_create_are_validated(portal, files):
-    from tests.conftest import complete_metadata
     pkg = helpers.call_action("package_create", {"user": portal.producer_a["name"]}, **complete_metadata(
         owner_org=portal.org_a["id"], name="ds", resources=[
             {"name": "good.csv", "format": "CSV", "url": files.base + "/good.csv", "schema": json.dumps(SCHEMA)},

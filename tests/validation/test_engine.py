@@ -13,9 +13,11 @@ import os
 import subprocess
 import sys
 import tracemalloc
+import zipfile
 
 import openpyxl
 import pytest
+from frictionless import errors
 
 from ckanext.satudata.validation import engine
 from ckanext.satudata.validation.engine import ERROR_TYPES, validate_file
@@ -40,8 +42,6 @@ def test_module_import_is_light(module, name):
 
 
 def test_error_types_cover_frictionless_data_errors():
-    from frictionless import errors
-
     for cls in vars(errors).values():
         if inspect.isclass(cls) and issubclass(cls, (errors.DataError, errors.ResourceError)):
             assert ERROR_TYPES.get(cls.type), cls.type
@@ -464,17 +464,16 @@ def test_large_file_is_streamed(tmp_path):
 
 def _zip_bomb(path, member_bytes):
     """A real XLSX whose first sheet is padded with whitespace that deflates ~1000:1."""
-    import zipfile as zf
     book = openpyxl.Workbook()
     book.active.append(["a", "b"])
     book.save(path)
-    with zf.ZipFile(path) as src:
+    with zipfile.ZipFile(path) as src:
         members = {info.filename: src.read(info) for info in src.infolist()}
     sheet = members["xl/worksheets/sheet1.xml"]
     padded = sheet.replace(b"<sheetData>", b"<sheetData>" + b" " * member_bytes, 1)
     assert padded != sheet
     members["xl/worksheets/sheet1.xml"] = padded
-    with zf.ZipFile(path, "w", zf.ZIP_DEFLATED) as out:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
         for name, data in members.items():
             out.writestr(name, data)
 

@@ -7,6 +7,8 @@ All data files are generated in tmp_path.
 from __future__ import annotations
 
 import socket
+import ssl
+import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -214,9 +216,6 @@ def test_fetch_redirect_hop_to_loopback_is_refused(http_server, tmp_path, monkey
 
 def test_fetch_https_verifies_the_certificate(tmp_path):
     """TLS still checks the certificate although we connect to a pinned IP."""
-    import ssl
-    import subprocess
-
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                     "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(cert)],

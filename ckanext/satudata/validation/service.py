@@ -24,7 +24,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib import search
 from sqlalchemy import func, select
 
-from ckanext.satudata import jobs
+from ckanext.satudata import jobs, transaction
 from ckanext.satudata.msgid import N_
 from ckanext.satudata.model import ResourceValidation, utcnow
 from ckanext.satudata.validation import job, record
@@ -98,14 +98,18 @@ def save_and_queue(up_func: Callable, context: dict, data_dict: dict, created: b
     return result
 
 
-def enqueue(resource_id: str, requeued: int | None = None) -> ResourceValidation:
+def enqueue(resource_id: str, requeued: int | None = None,
+            context: dict[str, Any] | None = None) -> ResourceValidation:
     """Mark the resource pending and queue its validation job."""
-    return enqueue_many([resource_id], requeued)[0]
+    return enqueue_many([resource_id], requeued, context)[0]
 
 
-def enqueue_many(resource_ids: list[str], requeued: int | None = None) -> list[ResourceValidation]:
+def enqueue_many(resource_ids: list[str], requeued: int | None = None,
+                 context: dict[str, Any] | None = None) -> list[ResourceValidation]:
     """Mark each resource pending with a fresh token, commit, then queue the jobs
-    (a job never starts before its row says pending with its token)."""
+    (a job never starts before its row says pending with its token). Given an
+    action's ``context`` with ``defer_commit``, nothing is committed or queued:
+    the caller that commits queues them (or ``validation-requeue`` does)."""
     queued: list[tuple[ResourceValidation, str]] = []
     packages: set[str] = set()
     for resource_id in resource_ids:
@@ -121,25 +125,30 @@ def enqueue_many(resource_ids: list[str], requeued: int | None = None) -> list[R
         record.set_status(res, "pending")
         queued.append((row, token))
         packages.add(res.package_id)
-    model.repo.commit()
-    for row, token in queued:
-        try:
-            tk.enqueue_job(job.validate_resource, [row.resource_id, token],
-                           title=f"satudata validation {row.resource_id}",
-                           queue=tk.config.get("ckanext.satudata.validation.queue"),
-                           rq_kwargs={"timeout": job.job_timeout(), "job_id": token})
-        except Exception:  # Redis down: the row stays pending and validation-requeue picks it up
-            log.exception("could not queue the validation of %s", row.resource_id)
-    for package_id in packages:
-        search.rebuild(package_id)
+
+    def queue() -> None:
+        for row, token in queued:
+            try:
+                tk.enqueue_job(job.validate_resource, [row.resource_id, token],
+                               title=f"satudata validation {row.resource_id}",
+                               queue=tk.config.get("ckanext.satudata.validation.queue"),
+                               rq_kwargs={"timeout": job.job_timeout(), "job_id": token})
+            except Exception:  # Redis down: the row stays pending and validation-requeue picks it up
+                log.exception("could not queue the validation of %s", row.resource_id)
+        for package_id in packages:
+            search.rebuild(package_id)
+    transaction.commit(context or {}, then=queue)
     return [row for row, _token in queued]
 
 
 def report_for(resource_id: str) -> ResourceValidation | None:
+    """The resource's latest validation record, or None."""
     return record.row(resource_id)
 
 
-def delete(resource_id: str) -> bool:
+def delete(resource_id: str, context: dict[str, Any] | None = None) -> bool:
+    """Delete the resource's validation record; False when it has none. Commits
+    (unless the action's ``context`` defers it), then reindexes the dataset."""
     row = record.row(resource_id)
     res = record.resource(resource_id)
     if row is None:
@@ -147,9 +156,7 @@ def delete(resource_id: str) -> bool:
     model.Session.delete(row)
     if res is not None:
         record.clear_status(res)
-    model.repo.commit()
-    if res is not None:
-        search.rebuild(res.package_id)
+    transaction.commit(context or {}, then=(lambda: search.rebuild(res.package_id)) if res is not None else None)
     return True
 
 

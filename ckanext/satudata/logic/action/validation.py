@@ -1,38 +1,21 @@
 """Validation actions, with ckanext-validation's names and meanings."""
 from __future__ import annotations
 
+from typing import Callable
+
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
-from ckanext.satudata.validation import job, record, service
-from ckanext.satudata.logic import schema
+from ckanext.satudata import transaction
+from ckanext.satudata.logic import schema, validation_schema
 from ckanext.satudata.logic.action.core_lists import resource_not_found_for_outsiders
-from ckanext.satudata.logic.validators import satudata_boolean
-from ckanext.satudata.text import text_problem
+from ckanext.satudata.validation import job, record, service
 
 
-def _id_string(value):
-    if not isinstance(value, str):
-        raise tk.Invalid(tk._("Must be a string"))
-    problem = text_problem(value)
-    if problem:
-        raise tk.Invalid(problem)
-    return value
-
-
-def _async(value):
-    """``async`` is true unless given: strictly true or false."""
-    if value is tk.missing or value is None or value == "":
-        return True
-    return satudata_boolean(value)
-
-
-def _input(context: Context, data_dict: DataDict, with_async: bool = False) -> dict:
-    """Checked before auth, so the auth functions only ever see a string id."""
-    rules = {"resource_id": [tk.get_validator("not_empty"), _id_string]}
-    if with_async:
-        rules["async"] = [_async]
-    data = schema.validate(dict(data_dict or {}), lambda: rules, context)
+def _input(context: Context, data_dict: DataDict, schema_fn: Callable[[], dict]) -> dict:
+    """The action's input, checked against its schema before auth; an unknown
+    or deleted resource is not found."""
+    data = schema.validate(dict(data_dict or {}), schema_fn, context)
     res = record.resource(data["resource_id"])
     if res is None or res.state != "active":
         raise tk.ObjectNotFound(tk._("Resource not found"))
@@ -40,6 +23,7 @@ def _input(context: Context, data_dict: DataDict, with_async: bool = False) -> d
     return data
 
 
+@transaction.releasing_locks
 def resource_validation_run(context: Context, data_dict: DataDict) -> dict:
     """Queue the validation of a resource; with ``async: false`` a sysadmin
     runs it now, inside the request (anyone else's is queued).
@@ -48,7 +32,7 @@ def resource_validation_run(context: Context, data_dict: DataDict) -> dict:
     :param async: run on the job queue (default true)
     :returns: the validation record
     """
-    data = _input(context, data_dict, with_async=True)
+    data = _input(context, data_dict, validation_schema.resource_validation_run)
     with resource_not_found_for_outsiders(context, data["resource"].id):  # as an unknown resource
         tk.check_access("resource_validation_run", context, {"resource_id": data["resource_id"]})
     res = data["resource"]
@@ -61,8 +45,8 @@ def resource_validation_run(context: Context, data_dict: DataDict) -> dict:
         except tk.NotAuthorized:
             pass  # queued instead
         else:
-            return job.run(res.id)  # inside this request
-    return service.enqueue(res.id).as_dict()
+            return job.run(res.id)  # inside this request (the job commits as it goes)
+    return service.enqueue(res.id, context=context).as_dict()
 
 
 @tk.side_effect_free
@@ -71,7 +55,7 @@ def resource_validation_show(context: Context, data_dict: DataDict) -> dict:
 
     :param resource_id: the resource
     """
-    data = _input(context, data_dict)
+    data = _input(context, data_dict, validation_schema.resource_validation_show)
     with resource_not_found_for_outsiders(context, data["resource"].id):  # as an unknown resource
         tk.check_access("resource_validation_show", context, {"resource_id": data["resource_id"]})
     row = service.report_for(data["resource"].id)
@@ -80,15 +64,16 @@ def resource_validation_show(context: Context, data_dict: DataDict) -> dict:
     return row.as_dict()
 
 
+@transaction.releasing_locks
 def resource_validation_delete(context: Context, data_dict: DataDict) -> dict:
     """Delete the validation record of a resource.
 
     :param resource_id: the resource
     """
-    data = _input(context, data_dict)
+    data = _input(context, data_dict, validation_schema.resource_validation_delete)
     with resource_not_found_for_outsiders(context, data["resource"].id):  # as an unknown resource
         tk.check_access("resource_validation_delete", context, {"resource_id": data["resource_id"]})
     resource_id = data["resource"].id
-    if not service.delete(resource_id):
+    if not service.delete(resource_id, context=context):
         raise tk.ObjectNotFound(tk._("No validation report exists for this resource"))
     return {"deleted": resource_id}

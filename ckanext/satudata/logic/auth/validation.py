@@ -1,6 +1,9 @@
-"""Who may run, read and delete a resource's validation."""
+"""Who may run, read and delete a resource's validation: permission only (the
+actions have checked their input before; an unknown or hidden resource is
+not found, as for the actions)."""
 from __future__ import annotations
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import AuthResult, Context, DataDict
 
@@ -12,7 +15,6 @@ __all__ = ["resource_validation_run", "resource_validation_run_sync", "resource_
 
 def _resource_package(data_dict: DataDict):
     """The active dataset of an active resource, looked up by resource id only."""
-    import ckan.model as model
     ref = (data_dict or {}).get("resource_id") or (data_dict or {}).get("id")
     res = model.Session.get(model.Resource, ref) if isinstance(ref, str) and ref else None
     pkg = res.package if res is not None and res.state == "active" else None
