@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ckanext.satudata.datarequest import template_helpers as request_helpers
 from ckanext.satudata.metadata import compliance, vocabularies
 from ckanext.satudata.validation import report
 from ckanext.satudata.workflow import states
@@ -52,34 +53,43 @@ def satudata_validation_badges(pkg: dict[str, Any]) -> list[dict[str, Any]]:
 
 def satudata_request_actions(req: dict[str, Any]) -> set[str]:
     """The data request forms the current user may use now (datarequest/template_helpers.py)."""
-    from ckanext.satudata.datarequest import template_helpers
-    return template_helpers.allowed_actions(req)
+    return request_helpers.allowed_actions(req)
 
 
 def satudata_request_may_unlink(req: dict[str, Any], dataset_id: str) -> bool:
-    from ckanext.satudata.datarequest import template_helpers
-    return template_helpers.may_unlink(req, dataset_id)
+    return request_helpers.may_unlink(req, dataset_id)
 
 
 def satudata_request_producer_orgs(req: dict[str, Any]) -> list[str]:
     """Target agencies of the request where the current user may create datasets."""
-    from ckanext.satudata.datarequest import template_helpers
-    return template_helpers.producer_org_ids(req)
+    return request_helpers.producer_org_ids(req)
 
 
 def satudata_request_dataset_url(req: dict[str, Any], org_id: str) -> str:
     """/dataset/new pre-filled for the request (its id and metadata template)."""
-    from ckanext.satudata.datarequest import template_helpers
-    return template_helpers.new_dataset_url(req, org_id)
+    return request_helpers.new_dataset_url(req, org_id)
 
 
 def satudata_request_title(request_id: str | None) -> str | None:
     """The title of a data request the current user may see, else None."""
-    from ckanext.satudata.datarequest import template_helpers
-    return template_helpers.request_title(request_id)
+    return request_helpers.request_title(request_id)
 
 
 def satudata_request_agency_link(org_id: str) -> bool:
     """The organization page links to its data requests (members only)."""
-    from ckanext.satudata.datarequest import template_helpers
-    return template_helpers.may_see_agency_requests(org_id)
+    return request_helpers.may_see_agency_requests(org_id)
+
+
+def satudata_request_is_open(status: str) -> bool:
+    """The request has a current step (not received, rejected or cancelled)."""
+    return request_helpers.is_open(status)
+
+
+def satudata_request_takes_datasets(status: str) -> bool:
+    """Datasets may be created for and linked to the request in this status."""
+    return request_helpers.takes_datasets(status)
+
+
+def satudata_request_field_label(field: str) -> str:
+    """The label of a request form's input (the one map: template_helpers.field_label)."""
+    return request_helpers.field_label(field)

@@ -4,8 +4,13 @@ Full view: the requester, the Walidata (and sysadmins), the Pembina asked for
 a recommendation, and the members and PPIDs of the agencies it was sent to.
 Anybody else sees nothing, unless the Walidata marked the request public:
 then its title, status and public datasets only.
+
+Who may make a move is the ``who`` of its row in ``steps.MOVES``; ``may``
+reads it (the auth functions and the actions' checks under the row lock).
 """
 from __future__ import annotations
+
+from typing import Callable
 
 import ckan.model as model
 from ckan import authz
@@ -13,10 +18,13 @@ from sqlalchemy import and_, exists, false, or_, select, true
 
 from ckanext.satudata.workflow import permissions
 from ckanext.satudata.workflow import roles
+from ckanext.satudata.datarequest import steps
 from ckanext.satudata.model import DataRequest, RequestAgency
+from ckanext.satudata.text import safe_ref
 
 __all__ = ["user_of", "is_requester", "is_asked_pembina", "member_org_ids", "producer_org_ids",
-           "is_target_member", "is_target_producer", "can_see", "Viewer", "full_clause", "can_see_public"]
+           "is_target_member", "is_target_producer", "can_see", "Viewer", "full_clause", "can_see_public",
+           "find", "holds", "may", "NEEDS_REQUEST"]
 
 
 def user_of(user) -> model.User | None:
@@ -124,3 +132,50 @@ def full_clause(user):
         conditions.append(exists().where(RequestAgency.request_id == DataRequest.id,
                                          RequestAgency.organization_id.in_(orgs)))
     return or_(*conditions) if conditions else false()
+
+
+def find(ref) -> DataRequest | None:
+    """The request ``ref`` names, or None; a ref the database cannot be asked
+    about (not text, NUL, lone surrogate) names none."""
+    return DataRequest.get(ref) if safe_ref(ref) else None
+
+
+# the roles of steps.MOVES that depend on the request (the others: on the user alone)
+NEEDS_REQUEST = ("requester", "asked_pembina", "target_producer", "reader")
+
+
+def holds(user, role: str, req: DataRequest | None = None,
+          dataset: Callable[[], model.Package] | None = None) -> bool:
+    """Whether ``user`` plays ``role`` (a ``who`` of steps.MOVES) for ``req``;
+    ``dataset`` gives the dataset a target_producer acts on (looked up only then)."""
+    if role == "walidata":
+        return permissions.is_walidata(user)
+    if role == "forum":
+        return roles.has_role(user, "forum")
+    if req is None:
+        return False
+    if role == "requester":
+        return is_requester(user, req)
+    if role == "asked_pembina":
+        return is_asked_pembina(user, req)
+    if role == "reader":
+        return can_see(user, req)
+    if role == "target_producer":
+        if dataset is None:
+            return False
+        pkg = dataset()  # first: an unknown dataset is not found, to anybody
+        obj = user_of(user)
+        if obj is None:
+            return False
+        may_edit = bool(pkg.owner_org and authz.has_user_permission_for_group_or_org(
+            pkg.owner_org, obj.name, "update_dataset"))
+        return may_edit and is_target_producer(obj, req)
+    return False
+
+
+def may(user, action: str, req: DataRequest | None = None,
+        dataset: Callable[[], model.Package] | None = None) -> bool:
+    """Whether ``user`` is one of the ``who`` of ``action`` for ``req`` in its
+    status (steps.who), the roles tried in the table's order."""
+    status = req.status if req is not None else None
+    return any(holds(user, role, req, dataset) for role in steps.who(action, status))

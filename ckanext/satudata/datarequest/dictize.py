@@ -12,8 +12,12 @@ from ckanext.satudata.workflow import roles
 from ckanext.satudata.datarequest import access, progress, steps
 from ckanext.satudata.model import DataRequest, RequestAgency, RequestComment, RequestEvent, RequestFollower, utcnow
 
-__all__ = ["iso", "is_overdue", "request_dict", "public_dict", "list_rows", "timeline", "event_dict",
+__all__ = ["FIELDS", "iso", "is_overdue", "request_dict", "public_dict", "list_rows", "timeline", "event_dict",
            "comment_dict", "comment_dicts"]
+
+
+# the request's own fields: filed by the requester, edited while it is open
+FIELDS = ("title", "description", "purpose", "needed_by", "indicators", "area_level", "years")
 
 
 def iso(value) -> str | None:

@@ -15,6 +15,8 @@ import ckan.plugins.toolkit as tk
 import holidays
 from dateutil.relativedelta import relativedelta
 
+from ckanext.satudata.datarequest import steps
+
 __all__ = ["Duration", "parse", "step_duration", "check_config", "add", "add_working_days", "is_working_day", "due_for_step",
            "zone"]
 
@@ -53,11 +55,11 @@ def step_duration(step: int, config=None) -> Duration:
 
 
 def check_config(config) -> None:
-    """Parse all 11 time standards at start-up, so a mistyped one fails then,
-    naming its key, and not in the middle of a step. (Step 1's is checked
-    too, though no due date comes from it: step 1 is done by filing.) The
-    time zone is checked the same way."""
-    for step in range(1, 12):
+    """Parse the time standard of every step (steps.STEPS) at start-up, so a
+    mistyped one fails then, naming its key, and not in the middle of a step.
+    (Step 1's is checked too, though no due date comes from it: step 1 is
+    done by filing.) The time zone is checked the same way."""
+    for step in steps.STEPS:
         step_duration(step, config)
     try:
         key = "ckanext.satudata.timezone"

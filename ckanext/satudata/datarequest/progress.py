@@ -21,17 +21,18 @@ from sqlalchemy import select
 
 from ckanext.satudata.datarequest import due, steps
 from ckanext.satudata.model import DataRequest, DatasetEvent, RequestAgency, RequestDataset, RequestEvent, utcnow
+from ckanext.satudata.validation import service
+from ckanext.satudata.workflow import transitions
 
-__all__ = ["lock", "record", "complete_step", "start", "close", "targets", "linked_packages",
-           "link", "unlink", "advance", "revalidate", "dataset_saved", "dataset_changed", "requests_of_dataset",
-           "step_actors"]
+__all__ = ["lock", "record", "complete_step", "start", "close", "targets", "agencies", "linked_packages",
+           "link_problem", "check_linkable", "link", "unlink", "advance", "revalidate", "dataset_saved",
+           "dataset_changed", "requests_of_dataset", "step_actors"]
 
 log = logging.getLogger(__name__)
 
-# the dataset states that count as done for steps 8, 9 and 10
-_DONE_STATES = {8: ("submitted", "verified", "published"), 9: ("verified", "published"), 10: ("published",)}
-# the dataset workflow transition that does each of them
-_TRANSITION_OF_STEP = {8: "submit", 9: "verify", 10: "publish"}
+# steps 8-10: the dataset statuses that count as done, the transition that does each (steps.STEP_TABLE)
+_DONE_STATES = {s.number: s.done_states for s in steps.STEP_TABLE if s.transition}
+_TRANSITION_OF_STEP = {s.number: s.transition for s in steps.STEP_TABLE if s.transition}
 
 
 def lock(id_: str) -> DataRequest:
@@ -89,6 +90,21 @@ def targets(req: DataRequest) -> list[model.Group]:
     return sorted((g for g in groups if g is not None and g.state == "active"), key=lambda g: g.title or g.name)
 
 
+def agencies(refs: list, active: bool = True) -> tuple[list[model.Group], list[str]]:
+    """The organizations ``refs`` (names or ids) name, each once and in order,
+    and the refs that name none (unknown, not an organization, or deleted when
+    ``active``): the one check of a request's list of agencies."""
+    groups: list[model.Group] = []
+    unknown: list[str] = []
+    for ref in refs:
+        group = model.Group.get(ref)
+        if group is None or not group.is_organization or (active and group.state != "active"):
+            unknown.append(ref)
+        elif group.id not in {g.id for g in groups}:
+            groups.append(group)
+    return groups, unknown
+
+
 def linked_packages(req: DataRequest, include_deleted: bool = False) -> list[model.Package]:
     query = (select(model.Package).join(RequestDataset, RequestDataset.package_id == model.Package.id)
              .where(RequestDataset.request_id == req.id).order_by(RequestDataset.created))
@@ -104,15 +120,25 @@ def requests_of_dataset(pkg_id: str) -> list[str]:
         .order_by(RequestDataset.request_id)).all())
 
 
+def link_problem(req: DataRequest, owner_org: str | None, sdi: bool = True) -> str | None:
+    """Why a dataset of agency ``owner_org`` (an id) may not fulfil ``req``, or
+    None: the one rule, for linking and for a dataset saved with
+    ``sdi_request_id``. Only a request in a status that takes datasets (sent,
+    until delivered), only SDI datasets, only from the agencies it was sent to."""
+    if not steps.allows("link_dataset", req.status):
+        return tk._("Datasets are linked to a request once it has been sent to the agencies and until it is delivered")
+    if not sdi:
+        return tk._("Only SDI datasets can fulfil a data request")
+    if owner_org not in {g.id for g in targets(req)}:
+        return tk._("The request was not sent to this dataset's agency")
+    return None
+
+
 def check_linkable(req: DataRequest, pkg: model.Package, field: str = "dataset_id") -> None:
-    """Only a sent request takes datasets, and only from the agencies it was sent to."""
-    if req.status != "sent":
-        raise tk.ValidationError({field: [tk._(
-            "Datasets are linked to a request once it has been sent to the agencies and until it is delivered")]})
-    if "sdi_status" not in pkg.extras:
-        raise tk.ValidationError({field: [tk._("Only SDI datasets can fulfil a data request")]})
-    if pkg.owner_org not in {g.id for g in targets(req)}:
-        raise tk.ValidationError({field: [tk._("The request was not sent to this dataset's agency")]})
+    """``link_problem`` for a stored dataset, as a field error."""
+    problem = link_problem(req, pkg.owner_org, sdi="sdi_status" in pkg.extras)
+    if problem:
+        raise tk.ValidationError({field: [problem]})
 
 
 def link(req: DataRequest, pkg: model.Package, actor_id: str | None) -> RequestEvent | None:
@@ -181,7 +207,7 @@ def advance(req: DataRequest, actor_id: str | None) -> list[RequestEvent]:
     to whoever did it for the dataset that completed it last, ``actor_id``
     (who triggered this) only when no dataset says; every dataset's actor is
     listed in the event's data."""
-    if req.status != "sent":
+    if not steps.allows("deliver", req.status):  # the datasets move a request only while it is sent
         return []
     events = []
     packages = linked_packages(req)
@@ -190,8 +216,8 @@ def advance(req: DataRequest, actor_id: str | None) -> list[RequestEvent]:
         credited = next((a["user_id"] for a in reversed(actors) if a["user_id"]), actor_id)
         events.append(complete_step(req, req.step, credited,
                                     data={"datasets": [p.name for p in packages], "actors": actors}))
-    if req.step == 11 and req.status == "sent":
-        req.status = "delivered"
+    if req.step == steps.LAST_AUTOMATIC + 1:
+        req.status = steps.target("deliver", req.status)
     return events
 
 
@@ -209,8 +235,6 @@ def dataset_changed(pkg_id: str, actor_id: str | None) -> list[RequestEvent]:
 def revalidate(pkg_id: str) -> list[str]:
     """Once linked, tabular resources without a schema of their own are checked
     against the request's Table Schema (call after the commit)."""
-    from ckanext.satudata.validation import service
-
     pkg = model.Package.get(pkg_id)
     ids = [r.id for r in (pkg.resources if pkg else [])
            if service.is_tabular(r) and not (r.extras or {}).get("schema")]
@@ -227,8 +251,6 @@ def dataset_saved(pkg_id: str, actor_id: str | None) -> list[RequestEvent]:
     Locks the dataset, then its requests by id. Returns the events to notify;
     the caller commits.
     """
-    from ckanext.satudata.workflow import transitions
-
     pkg = model.Package.get(pkg_id)
     if pkg is None or pkg.state == "deleted" or "sdi_status" not in pkg.extras:
         return []

@@ -33,15 +33,16 @@ def overdue_requests(now: dt.datetime | None = None) -> list[DataRequest]:
 
 
 def step_owners(req: DataRequest) -> list[model.User]:
-    """Who must act on the request's current step."""
-    if req.status == "awaiting_recommendation":
+    """Who must act on the request's current step (steps.waiting_on)."""
+    role = steps.waiting_on(req.status, req.step)
+    if role == "pembina":
         return notices.pembina_users(req)
-    if req.status == "delivered":
+    if role == "forum":  # the Forum member who filed it
         requester = model.User.get(req.requester_id) if req.requester_id else None
         return [requester] if requester else []
-    if req.status == "sent" and req.step in (6, 7, 8):
+    if role == "producer":
         return notices.producers(req)
-    if req.status == "sent" and req.step == 9:
+    if role == "ppid":
         return notices.ppids(req)
     return notices.walidata_users()
 

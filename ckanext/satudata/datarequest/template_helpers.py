@@ -1,34 +1,20 @@
 """What the data request pages ask of templates: the forms a user may use now
-and the "create dataset for this request" link. Auth decides; this module
-only adds the statuses in which each action is possible at all."""
+and the "create dataset for this request" link. The request's status says
+which moves are possible at all (steps.MOVES), auth who may make them."""
 from __future__ import annotations
 
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+from ckan import authz
 
 from ckanext.satudata.datarequest import steps
 
-__all__ = ["ACTION_STATUSES", "allowed_actions", "may_edit", "may_see_agency_requests",
+__all__ = ["allowed_actions", "may_edit", "may_see_agency_requests", "is_open", "takes_datasets",
            "request_title", "may_unlink", "producer_org_ids", "new_dataset_url", "field_label", "event_label"]
 
-# action -> statuses in which it can succeed (mirrors logic/action/request.py)
-ACTION_STATUSES = {
-    "dispose": ("submitted", "dispositioned", "awaiting_recommendation", "recommended", "format_defined", "sent"),
-    "ask_recommendation": ("dispositioned", "awaiting_recommendation"),
-    "recommend": ("awaiting_recommendation",),
-    "not_needed": ("dispositioned", "awaiting_recommendation"),
-    "set_format": ("recommended", "format_defined"),
-    "send": ("format_defined",),
-    "link_dataset": ("sent",),
-    "unlink_dataset": ("sent",),
-    "receive": ("delivered",),
-    "reject": steps.OPEN,
-    "cancel": steps.OPEN,
-    "comment_create": steps.STATUSES,
-    "update": steps.OPEN,
-    "set_public": steps.STATUSES,  # the Walidata's is_public, closed requests too
-}
+# forms shown by an auth check of their own (below), not their action's
+_OWN_CHECK = ("create", "deliver", "not_needed", "link_dataset", "unlink_dataset", "set_public")
 
 
 def _may(action: str, data: dict[str, Any]) -> bool:
@@ -51,32 +37,28 @@ def allowed_actions(req: dict[str, Any]) -> set[str]:
         return set()
     status = req["status"]
     allowed = set()
-    for action, statuses in ACTION_STATUSES.items():
-        if status not in statuses or action in ("not_needed", "link_dataset", "unlink_dataset", "set_public"):
-            continue
-        if _may(action, {"id": req["id"]}):
+    for action in steps.ACTIONS:
+        if action not in _OWN_CHECK and steps.allows(action, status) and _may(action, {"id": req["id"]}):
             allowed.add(action)
-    if status in ACTION_STATUSES["not_needed"] and _may("recommend", {"id": req["id"], "not_needed": True}):
+    if steps.allows("not_needed", status) and _may("recommend", {"id": req["id"], "not_needed": True}):
         allowed.add("not_needed")
-    if status in ACTION_STATUSES["link_dataset"] and (
+    if steps.allows("link_dataset", status) and (
             _may("dispose", {"id": req["id"]}) or producer_org_ids(req)):
         allowed.add("link_dataset")
-    if _may("inbox", {}) and _may("patch", {"id": req["id"]}):  # is_public is the Walidata's
-        allowed.add("set_public")
+    if steps.allows("set_public", status) and _may("inbox", {}) and _may("patch", {"id": req["id"]}):
+        allowed.add("set_public")  # is_public is the Walidata's
     allowed.add("unfollow" if req.get("am_following") else "follow")
     return allowed
 
 
 def may_edit(req: dict[str, Any]) -> bool:
     """The edit form: auth (requester while submitted, Walidata), while the request is open."""
-    return (not req.get("limited") and req["status"] in ACTION_STATUSES["update"]
+    return (not req.get("limited") and steps.allows("update", req["status"])
             and _may("update", {"id": req["id"]}))
 
 
 def may_see_agency_requests(org_id: str) -> bool:
     """The agency's members (sysadmins too) get the link to its requests."""
-    from ckan import authz
-
     user = tk.current_user.name if tk.current_user.is_authenticated else None
     return bool(user and authz.has_user_permission_for_group_or_org(org_id, user, "read"))
 
@@ -93,8 +75,18 @@ def request_title(request_id: str | None) -> str | None:
 
 
 def may_unlink(req: dict[str, Any], dataset_id: str) -> bool:
-    return req["status"] in ACTION_STATUSES["unlink_dataset"] and _may(
+    return steps.allows("unlink_dataset", req["status"]) and _may(
         "unlink_dataset", {"id": req["id"], "dataset_id": dataset_id})
+
+
+def is_open(status: str) -> bool:
+    """The request still has a current step (not received, rejected or cancelled)."""
+    return status in steps.OPEN
+
+
+def takes_datasets(status: str) -> bool:
+    """Datasets may be created for and linked to the request now."""
+    return steps.allows("link_dataset", status)
 
 
 def new_dataset_url(req: dict[str, Any], org_id: str) -> str:

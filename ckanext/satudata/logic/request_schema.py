@@ -1,4 +1,9 @@
-"""Input schemas of the satudata_request_* actions, one per action, same name."""
+"""Input schemas of the satudata_request_* actions, one per action, same name.
+
+Every action validates its input here before its auth function runs; what
+depends on the stored request (its status, who acts) is the action's and the
+auth's.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,15 +11,18 @@ import json
 import re
 from typing import Any
 
-import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.logic.schema import validator_args
+from ckanext.scheming.helpers import scheming_get_dataset_schema
 
-from ckanext.satudata.datarequest import steps
+from ckanext.satudata.datarequest import progress, steps
 from ckanext.satudata.logic.validators import (
     _as_list, _empty, _term_checker, _term_list_checker, satudata_boolean, satudata_unicode_safe,
     satudata_unicode_safe_multiline)
+from ckanext.satudata.metadata.derived import dataset_field_names
 from ckanext.satudata.text import text_problem
+from ckanext.satudata.validation import table_schema
+from ckanext.satudata.workflow import roles
 
 Invalid = tk.Invalid
 
@@ -22,6 +30,27 @@ _YEAR_PART = re.compile(r"^(\d{4})(?:\s*-\s*(\d{4}))?$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _TITLE_MAX, _TEXT_MAX = 200, 10000
+
+
+# the references an action looks things up by
+REFS = ("id", "dataset_id")
+
+
+def check(data_dict, schema_fn, context) -> tuple[dict, dict]:
+    """The action's input validated against its schema (``schema_fn``): the
+    converted data and the errors of each wrong field."""
+    return tk.navl_validate(dict(data_dict or {}), schema_fn(), context)
+
+
+def request_ref(value):
+    """An id: non-blank text the database can be asked about (no control
+    character, no lone surrogate); anything else is missing or a field error."""
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid(tk._("Missing value"))
+    problem = text_problem(value)
+    if problem:
+        raise Invalid(problem)
+    return value
 
 
 # Ids, names, titles and search words; descriptions, notes, reasons and
@@ -116,25 +145,34 @@ def request_future_date(value):
 
 
 def request_organizations(value):
-    """Agency names or ids; every one must exist. Returns the ids."""
+    """The agencies a request is sent to: names or ids of active
+    organizations (progress.agencies); returns their ids, each once."""
     if _empty(value):
         raise Invalid(tk._("Choose at least one agency"))
-    ids, unknown = [], []
-    for ref in _as_list(value):  # text the database can be asked about (or Invalid)
-        group = model.Group.get(ref)
-        if group is None or not group.is_organization or group.state != "active":
-            unknown.append(ref)
-        elif group.id not in ids:
-            ids.append(group.id)
+    return _agency_ids(_as_list(value))  # text the database can be asked about (or Invalid)
+
+
+def _agency_known(key, data, errors, context):
+    """The list's ``agency`` filter, once the filters are well formed: one
+    organization (a deleted one too: its past requests), kept as its id."""
+    value = data.get(("agency",))
+    if any(errors.values()) or _empty(value):
+        return
+    try:
+        data[("agency",)] = _agency_ids([value], active=False)[0]
+    except Invalid as e:
+        errors[("agency",)].append(e.error)
+
+
+def _agency_ids(refs: list, active: bool = True) -> list[str]:
+    groups, unknown = progress.agencies(refs, active=active)
     if unknown:
         raise Invalid(tk._("Unknown agency: %(names)s") % {"names": ", ".join(unknown)})
-    return ids
+    return [g.id for g in groups]
 
 
 def request_table_schema(value):
     """A Frictionless Table Schema (object or JSON text); returned as a dict."""
-    from ckanext.satudata.validation import table_schema
-
     if _empty(value):
         raise Invalid(tk._("Missing value"))
     parsed = value
@@ -165,8 +203,6 @@ def request_metadata_template(value):
             raise Invalid(tk._("The metadata template must be a JSON object"))
     if not isinstance(value, dict):
         raise Invalid(tk._("The metadata template must be a JSON object"))
-    from ckanext.satudata.metadata.derived import dataset_field_names
-
     known = dataset_field_names()
     unknown = sorted(k for k in value if k not in known or k in ("sdi_status", "sdi_request_id", "owner_org", "id"))
     if unknown:
@@ -180,8 +216,6 @@ def request_metadata_template(value):
 
 def _check_template_vocabularies(template: dict) -> None:
     """Values of the dataset schema's vocabulary fields must be terms of it."""
-    from ckanext.scheming.helpers import scheming_get_dataset_schema
-
     fields = {f["field_name"]: f for f in (scheming_get_dataset_schema("dataset") or {}).get("dataset_fields", [])}
     problems = []
     for name, value in sorted(template.items()):
@@ -203,8 +237,6 @@ def _check_template_vocabularies(template: dict) -> None:
 def request_pembina(value):
     if _empty(value):
         return value
-    from ckanext.satudata.workflow import roles
-
     problem = text_problem(value) if isinstance(value, str) else tk._("Must be a string")
     if problem:
         raise Invalid(problem)
@@ -244,8 +276,9 @@ def _request_fields(not_empty, ignore_missing, strip_value):
     }
 
 
-def _id(not_empty):
-    return [not_empty, request_line]
+def _id(not_empty=None):
+    """An id (``request_ref``: "Missing value" for a blank or not text)."""
+    return [request_ref]
 
 
 def _note(ignore_missing):
@@ -262,61 +295,97 @@ def satudata_request_create(not_empty, ignore_missing, strip_value):
 @validator_args
 def satudata_request_update(not_empty, ignore_missing, strip_value):
     schema = _request_fields(not_empty, ignore_missing, strip_value)
-    schema["id"] = _id(not_empty)
+    schema["id"] = _id()
     return schema
 
 
 @validator_args
+def satudata_request_patch():
+    """The id; the fields given are merged with the stored ones and checked
+    by update's schema."""
+    return {"id": _id()}
+
+
+@validator_args
 def satudata_request_id(not_empty):
-    return {"id": _id(not_empty)}
+    return {"id": _id()}
+
+
+satudata_request_show = satudata_request_timeline = satudata_request_id
+satudata_request_comment_list = satudata_request_follow = satudata_request_unfollow = satudata_request_id
 
 
 @validator_args
 def satudata_request_note(not_empty, ignore_missing):
-    return {"id": _id(not_empty), "note": _note(ignore_missing)}
+    return {"id": _id(), "note": _note(ignore_missing)}
+
+
+satudata_request_send = satudata_request_receive = satudata_request_note
 
 
 @validator_args
 def satudata_request_reason(not_empty, strip_value):
-    return {"id": _id(not_empty),
+    return {"id": _id(),
             "reason": [not_empty, request_long_text, strip_value, not_empty, _max_length(_TEXT_MAX)]}
+
+
+satudata_request_reject = satudata_request_cancel = satudata_request_reason
 
 
 @validator_args
 def satudata_request_dispose(not_empty, ignore_missing):
-    return {"id": _id(not_empty), "organizations": [request_organizations], "note": _note(ignore_missing)}
+    return {"id": _id(), "organizations": [request_organizations], "note": _note(ignore_missing)}
 
 
 @validator_args
 def satudata_request_ask_recommendation(not_empty, ignore_missing):
-    return {"id": _id(not_empty), "pembina": [ignore_missing, request_line, request_pembina],
+    return {"id": _id(), "pembina": [ignore_missing, request_line, request_pembina],
             "note": _note(ignore_missing)}
 
 
 @validator_args
 def satudata_request_recommend(not_empty, ignore_missing, strip_value):
-    return {"id": _id(not_empty),
+    """The recommendation (number, date, text), or ``not_needed`` with a reason."""
+    return {"id": _id(),
             "not_needed": [ignore_missing, satudata_boolean],
             "number": [ignore_missing, request_line, strip_value, _max_length(_TITLE_MAX)],
             "date": [ignore_missing, request_date],
             "text": [ignore_missing, request_long_text, strip_value, _max_length(_TEXT_MAX)],
-            "reason": [ignore_missing, request_long_text, strip_value, _max_length(_TEXT_MAX)]}
+            "reason": [ignore_missing, request_long_text, strip_value, _max_length(_TEXT_MAX)],
+            "__after": [_recommendation_complete]}
+
+
+def _recommendation_complete(key, data, errors, context):
+    """Once every field is well formed: a reason when not needed, else the
+    number, date and text."""
+    if any(errors.values()):
+        return
+    if data.get(("not_needed",)) is True:
+        if _empty(data.get(("reason",))):
+            errors[("reason",)].append(tk._("Say why no recommendation is needed"))
+        return
+    for field in ("number", "date", "text"):
+        if _empty(data.get((field,))):
+            errors[(field,)].append(tk._("Missing value"))
 
 
 @validator_args
 def satudata_request_set_format(not_empty):
-    return {"id": _id(not_empty), "table_schema": [request_table_schema],
+    return {"id": _id(), "table_schema": [request_table_schema],
             "metadata_template": [request_metadata_template]}
 
 
 @validator_args
 def satudata_request_link_dataset(not_empty):
-    return {"id": _id(not_empty), "dataset_id": _id(not_empty)}
+    return {"id": _id(), "dataset_id": _id()}
+
+
+satudata_request_unlink_dataset = satudata_request_link_dataset
 
 
 @validator_args
 def satudata_request_comment_create(not_empty, strip_value):
-    return {"id": _id(not_empty),
+    return {"id": _id(),
             "comment": [not_empty, request_long_text, strip_value, not_empty, _max_length(_TEXT_MAX)]}
 
 
@@ -332,6 +401,7 @@ def satudata_request_list(ignore_missing, convert_user_name_or_id_to_id):
         "limit": [_ignore_blank, _whole_number(1000)],
         "offset": [_ignore_blank, _whole_number(2 ** 31 - 1)],
         "sort": [ignore_missing, request_line, tk.get_validator("one_of")(["created", "due", "modified"])],
+        "__after": [_agency_known],
     }
 
 

@@ -10,15 +10,15 @@ from ckan.lib.pagination import Page
 from flask import Blueprint
 
 from ckanext.satudata.metadata import vocabularies
-from ckanext.satudata.datarequest import steps, template_helpers
+from ckanext.satudata.datarequest import dictize, steps, template_helpers
 from ckanext.satudata.text import safe_ref
+from ckanext.satudata.views.errors import error_message, flash_errors, form_errors, refuse
 
 __all__ = ["satudata_request"]
 
 satudata_request = Blueprint("satudata_request", __name__, url_prefix="/permintaan")
 
 _PAGE_SIZE = 20
-_NEW_FIELDS = ("title", "description", "purpose", "needed_by", "indicators", "area_level", "years")
 
 # url segment -> (action, posted fields passed on)
 _STEP_FORMS = {
@@ -49,23 +49,6 @@ def _not_found():
     return tk.abort(404, tk._("Data request not found"))
 
 
-def _refuse(message: str):
-    """401 without credentials, 403 for a logged-in user."""
-    return tk.abort(401 if not tk.current_user.is_authenticated else 403, message)
-
-
-def _error_text(error: tk.ValidationError) -> str:
-    parts = []
-    for field, messages in (error.error_dict or {}).items():
-        text = "; ".join(messages) if isinstance(messages, list) else str(messages)
-        parts.append(f"{template_helpers.field_label(field)}: {text}")
-    return " · ".join(parts)
-
-
-def _form_errors(error: tk.ValidationError) -> dict[str, list[str]]:
-    return {k: (v if isinstance(v, list) else [str(v)]) for k, v in (error.error_dict or {}).items()}
-
-
 def _status_options() -> list[dict[str, str]]:
     return [{"value": "", "text": tk._("All statuses")}] + [
         {"value": s, "text": steps.status_label(s)} for s in steps.STATUSES]
@@ -86,7 +69,7 @@ def _list(filters: dict[str, Any]) -> dict[str, Any]:
         result = tk.get_action("satudata_request_list")(_context(), data)
         error = None
     except tk.ValidationError as e:
-        result, error = {"count": 0, "results": []}, _error_text(e)
+        result, error = {"count": 0, "results": []}, error_message(e, template_helpers.field_label)
     args = {k: v for k, v in tk.request.args.items() if k != "page"}
     pager = Page(collection=result["results"], page=page, item_count=result["count"], items_per_page=_PAGE_SIZE,
                  url=lambda q=None, page=1: tk.h.url_for(tk.request.endpoint, page=page, **args,
@@ -115,7 +98,7 @@ def index():
 def mine():
     """"Permintaan saya": the current user's requests."""
     if not tk.current_user.is_authenticated:
-        return _refuse(tk._("Log in to see your data requests"))
+        return refuse(tk._("Log in to see your data requests"))
     return tk.render("satudata/request/mine.html", dict(
         _list({"requester": tk.current_user.name}),
         may_file=tk.h.check_access("satudata_request_create")))
@@ -127,7 +110,7 @@ def inbox():
     try:
         tk.check_access("satudata_request_inbox", _context(), {})
     except tk.NotAuthorized:
-        return _refuse(tk._("Only the Walidata has a data request inbox"))
+        return refuse(tk._("Only the Walidata has a data request inbox"))
     listing = tk.get_action("satudata_request_list")
     sections = []
     for key, title, filters in (
@@ -145,7 +128,7 @@ def new():
     try:
         tk.check_access("satudata_request_create", _context(), {})
     except tk.NotAuthorized:
-        return _refuse(tk._("Only Forum Satu Data members can file data requests"))
+        return refuse(tk._("Only Forum Satu Data members can file data requests"))
     data: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     if tk.request.method == "POST":
@@ -154,7 +137,7 @@ def new():
             req = tk.get_action("satudata_request_create")(
                 _context(), {k: v for k, v in data.items() if v})
         except tk.ValidationError as e:
-            errors = _form_errors(e)
+            errors = form_errors(e)
         else:
             tk.h.flash_success(tk._("Your data request has been filed; the Walidata will follow it up"))
             return tk.redirect_to("satudata_request.read", id=req["id"])
@@ -162,7 +145,7 @@ def new():
 
 
 def _posted_fields() -> dict[str, str]:
-    return {k: tk.request.form.get(k, "").strip() for k in _NEW_FIELDS}
+    return {k: tk.request.form.get(k, "").strip() for k in dictize.FIELDS}
 
 
 def _form_vars(data: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
@@ -178,7 +161,7 @@ def edit(id: str):
     except (tk.ObjectNotFound, tk.NotAuthorized, tk.ValidationError):  # a malformed id is not found either
         return _not_found()
     if not template_helpers.may_edit(req):
-        return _refuse(tk._("You may not edit this data request"))
+        return refuse(tk._("You may not edit this data request"))
     errors: dict[str, list[str]] = {}
     if tk.request.method == "POST":
         data = _posted_fields()
@@ -186,16 +169,16 @@ def edit(id: str):
             tk.get_action("satudata_request_update")(
                 _context(), dict({k: v for k, v in data.items() if v}, id=req["id"]))
         except tk.NotAuthorized:
-            return _refuse(tk._("You may not edit this data request"))
+            return refuse(tk._("You may not edit this data request"))
         except tk.ObjectNotFound:
             return _not_found()
         except tk.ValidationError as e:
-            errors = _form_errors(e)
+            errors = form_errors(e)
         else:
             tk.h.flash_success(tk._("The data request was saved"))
             return tk.redirect_to("satudata_request.read", id=req["id"])
     else:
-        data = {k: req.get(k) or "" for k in _NEW_FIELDS}
+        data = {k: req.get(k) or "" for k in dictize.FIELDS}
         data["indicators"] = "\n".join(req.get("indicators") or [])
     return tk.render("satudata/request/edit.html", dict(_form_vars(data, errors), req=req))
 
@@ -254,11 +237,11 @@ def act(id: str, step: str):
     try:
         result = tk.get_action(action)(_context(), data)
     except tk.NotAuthorized:
-        return _refuse(tk._("You are not allowed to do this"))
+        return refuse(tk._("You are not allowed to do this"))
     except tk.ObjectNotFound:
         return _not_found()
     except tk.ValidationError as e:
-        tk.h.flash_error(_error_text(e))
+        flash_errors(e, template_helpers.field_label)
     else:
         tk.h.flash_success(_done_message(step, result))
     return tk.redirect_to("satudata_request.read", id=id)

@@ -1,22 +1,22 @@
 """Who may call each satudata_request_* action (collected by logic/auth/__init__.py).
 
-Sysadmins pass every check (CKAN's rule); the Walidata role does the
-Walidata's steps; forum members file; the Pembina asked recommends; the target
-agencies' producers link their datasets; the requester receives.
+Sysadmins pass every check (CKAN's rule). Who makes each move of a request is
+the ``who`` of its row in datarequest/steps.py (the Walidata's steps, forum
+members file, the Pembina asked recommends, the target agencies' producers
+link their datasets, the requester receives), read through ``access.may``.
+These functions decide permission only, on input the actions validated
+first; called on their own (templates), an id they cannot look up names
+nothing: not found, never a field error.
 """
 from __future__ import annotations
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-from ckan import authz
 from ckan.types import AuthResult, Context, DataDict
 
-from ckanext.satudata.workflow import permissions
-from ckanext.satudata.workflow import roles
-from ckanext.satudata.datarequest import access
-from ckanext.satudata.logic.validators import satudata_boolean
-from ckanext.satudata.text import safe_ref
+from ckanext.satudata.datarequest import access, steps
 from ckanext.satudata.model import DataRequest, RequestFollower
+from ckanext.satudata.text import safe_ref
 
 __all__ = [
     "satudata_request_create", "satudata_request_show", "satudata_request_list", "satudata_request_update",
@@ -36,17 +36,42 @@ def _deny(msg: str) -> AuthResult:
 
 
 def _request(data_dict: DataDict) -> DataRequest:
-    ref = (data_dict or {}).get("id")
-    req = DataRequest.get(ref) if safe_ref(ref) else None
+    req = access.find((data_dict or {}).get("id"))
     if req is None:
         raise tk.ObjectNotFound(tk._("Data request not found"))
     return req
 
 
-def _walidata_only(context: Context) -> AuthResult:
-    if permissions.is_walidata(context.get("user")):
+def _dataset(data_dict: DataDict) -> model.Package:
+    ref = (data_dict or {}).get("dataset_id")
+    pkg = model.Package.get(ref) if safe_ref(ref) else None
+    if pkg is None:
+        raise tk.ObjectNotFound(tk._("Dataset not found"))
+    return pkg
+
+
+def _decide(context: Context, data_dict: DataDict, action: str, refusal: str,
+            req: DataRequest | None = None) -> AuthResult:
+    """The ``who`` of ``action`` in steps.MOVES. The roles that need no request
+    and may make the move in every status are tried first: an action only they
+    may make never looks the request up (to everybody else an unknown id and a
+    hidden request are refused alike). The request is looked up (unknown: not
+    found) only for a role that depends on it."""
+    user = context.get("user")
+    if any(access.holds(user, role) for role in steps.who(action) if role not in access.NEEDS_REQUEST):
         return _OK
-    return _deny(tk._("Only the Walidata can do this"))
+    needs_request = any(role in access.NEEDS_REQUEST for move in steps.MOVES if move.action == action
+                        for role in move.who)
+    if req is None and not needs_request:
+        return _deny(refusal)
+    req = req or _request(data_dict)
+    if access.may(user, action, req, dataset=lambda: _dataset(data_dict)):
+        return _OK
+    return _deny(refusal)
+
+
+def _walidata_only(context: Context, data_dict: DataDict, action: str) -> AuthResult:
+    return _decide(context, data_dict, action, tk._("Only the Walidata can do this"))
 
 
 def _can_see(context: Context, data_dict: DataDict) -> AuthResult:
@@ -56,10 +81,7 @@ def _can_see(context: Context, data_dict: DataDict) -> AuthResult:
 
 
 def satudata_request_create(context: Context, data_dict: DataDict) -> AuthResult:
-    user = context.get("user")
-    if roles.has_role(user, "forum") or permissions.is_walidata(user):
-        return _OK
-    return _deny(tk._("Only Forum Satu Data members can file data requests"))
+    return _decide(context, data_dict, "create", tk._("Only Forum Satu Data members can file data requests"))
 
 
 @tk.auth_allow_anonymous_access
@@ -77,13 +99,8 @@ def satudata_request_list(context: Context, data_dict: DataDict) -> AuthResult:
 
 
 def satudata_request_update(context: Context, data_dict: DataDict) -> AuthResult:
-    user = context.get("user")
-    req = _request(data_dict)
-    if permissions.is_walidata(user):
-        return _OK
-    if access.is_requester(user, req) and req.status == "submitted":
-        return _OK
-    return _deny(tk._("The requester can edit a request only until the Walidata dispositions it"))
+    return _decide(context, data_dict, "update",
+                   tk._("The requester can edit a request only until the Walidata dispositions it"))
 
 
 def satudata_request_patch(context: Context, data_dict: DataDict) -> AuthResult:
@@ -91,89 +108,63 @@ def satudata_request_patch(context: Context, data_dict: DataDict) -> AuthResult:
 
 
 def satudata_request_dispose(context: Context, data_dict: DataDict) -> AuthResult:
-    return _walidata_only(context)
+    return _walidata_only(context, data_dict, "dispose")
 
 
 def satudata_request_inbox(context: Context, data_dict: DataDict) -> AuthResult:
-    """The request inbox (new, overdue, waiting for a recommendation) is the Walidata's."""
-    return _walidata_only(context)
+    """The request inbox (new, overdue, waiting for a recommendation) is the
+    Walidata's: whoever may disposition new requests."""
+    return _walidata_only(context, data_dict, "dispose")
 
 
 def satudata_request_ask_recommendation(context: Context, data_dict: DataDict) -> AuthResult:
-    return _walidata_only(context)
-
-
-def not_needed(data_dict: DataDict) -> bool:
-    """``not_needed`` read exactly as the action's schema reads it (a value
-    it refuses counts as false here; the schema then says what is wrong)."""
-    try:
-        return satudata_boolean((data_dict or {}).get("not_needed"))
-    except tk.Invalid:
-        return False
+    return _walidata_only(context, data_dict, "ask_recommendation")
 
 
 def satudata_request_recommend(context: Context, data_dict: DataDict) -> AuthResult:
-    """The Pembina asked gives the recommendation; the Walidata may mark it not needed."""
-    user = context.get("user")
+    """The Pembina asked gives the recommendation; the Walidata may mark it
+    not needed (``not_needed`` true, as the action's schema made it)."""
     req = _request(data_dict)
-    if not_needed(data_dict):
-        return _walidata_only(context)
-    if access.is_asked_pembina(user, req):
-        return _OK
-    return _deny(tk._("Only the Pembina Data asked for it can give the recommendation"))
+    if (data_dict or {}).get("not_needed") is True:
+        return _decide(context, data_dict, "not_needed", tk._("Only the Walidata can do this"), req)
+    return _decide(context, data_dict, "recommend",
+                   tk._("Only the Pembina Data asked for it can give the recommendation"), req)
 
 
 def satudata_request_set_format(context: Context, data_dict: DataDict) -> AuthResult:
-    return _walidata_only(context)
+    return _walidata_only(context, data_dict, "set_format")
 
 
 def satudata_request_send(context: Context, data_dict: DataDict) -> AuthResult:
-    return _walidata_only(context)
+    return _walidata_only(context, data_dict, "send")
 
 
-def _dataset_link_auth(context: Context, data_dict: DataDict) -> AuthResult:
-    user = context.get("user")
-    req = _request(data_dict)
-    if permissions.is_walidata(user):
-        return _OK
-    dataset_id = (data_dict or {}).get("dataset_id")
-    pkg = model.Package.get(dataset_id) if safe_ref(dataset_id) else None
-    if pkg is None:
-        raise tk.ObjectNotFound(tk._("Dataset not found"))
-    obj = access.user_of(user)
-    may_edit = bool(obj and pkg.owner_org
-                    and authz.has_user_permission_for_group_or_org(pkg.owner_org, obj.name, "update_dataset"))
-    if may_edit and access.is_target_producer(user, req):
-        return _OK
-    return _deny(tk._("Only the producers of the agencies the request was sent to, or the Walidata, "
-                      "can link datasets to it"))
+def _dataset_link_auth(context: Context, data_dict: DataDict, action: str) -> AuthResult:
+    return _decide(context, data_dict, action,
+                   tk._("Only the producers of the agencies the request was sent to, or the Walidata, "
+                        "can link datasets to it"), _request(data_dict))
 
 
 def satudata_request_link_dataset(context: Context, data_dict: DataDict) -> AuthResult:
-    return _dataset_link_auth(context, data_dict)
+    return _dataset_link_auth(context, data_dict, "link_dataset")
 
 
 def satudata_request_unlink_dataset(context: Context, data_dict: DataDict) -> AuthResult:
-    return _dataset_link_auth(context, data_dict)
+    return _dataset_link_auth(context, data_dict, "unlink_dataset")
 
 
 def satudata_request_receive(context: Context, data_dict: DataDict) -> AuthResult:
     """The requester confirms receipt (a sysadmin may, for them: CKAN lets sysadmins pass)."""
-    if access.is_requester(context.get("user"), _request(data_dict)):
-        return _OK
-    return _deny(tk._("Only the requester can confirm receipt"))
+    return _decide(context, data_dict, "receive", tk._("Only the requester can confirm receipt"))
 
 
 def satudata_request_reject(context: Context, data_dict: DataDict) -> AuthResult:
     """Only the Walidata rejects; the requester withdraws with cancel."""
-    return _walidata_only(context)
+    return _walidata_only(context, data_dict, "reject")
 
 
 def satudata_request_cancel(context: Context, data_dict: DataDict) -> AuthResult:
-    user = context.get("user")
-    if permissions.is_walidata(user) or access.is_requester(user, _request(data_dict)):
-        return _OK
-    return _deny(tk._("Only the requester or the Walidata can cancel a request"))
+    return _decide(context, data_dict, "cancel", tk._("Only the requester or the Walidata can cancel a request"))
 
 
 @tk.auth_allow_anonymous_access
@@ -182,7 +173,7 @@ def satudata_request_timeline(context: Context, data_dict: DataDict) -> AuthResu
 
 
 def satudata_request_comment_create(context: Context, data_dict: DataDict) -> AuthResult:
-    return _can_see(context, data_dict)
+    return _decide(context, data_dict, "comment_create", tk._("Not authorized to see this data request"))
 
 
 def satudata_request_comment_list(context: Context, data_dict: DataDict) -> AuthResult:
