@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import re
 
-import pytest
 
 import ckan.tests.factories as factories
 import ckan.tests.helpers as helpers

@@ -449,7 +449,7 @@ def follow_dataset(up_func, context: Context, data_dict: DataDict):
 
 # --------------------------------------- write doors of one dataset (leak 8)
 #
-# The package_update auth function (logic/auth.py), which core's write rules
+# The package_update auth function (logic/auth/core.py), which core's write rules
 # ask, refuses a hidden SDI dataset as an unknown one. The doors below look
 # the dataset or resource up before asking, each with its own words for an
 # unknown one, or never ask: both answers become one here.
