@@ -38,7 +38,7 @@ from ckanext.satudata import jobs
 from ckanext.satudata.mail import one_line
 from ckanext.satudata.model import NoticeLog, utcnow
 
-__all__ = ["KINDS", "queue", "run", "mail_each", "requeue", "NoticeError"]
+__all__ = ["queue", "run", "mail_each", "requeue"]
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,7 @@ from ckanext.satudata.datarequest import steps
 from ckanext.satudata.model import DataRequest, RequestAgency
 from ckanext.satudata.text import safe_ref
 
-__all__ = ["user_of", "is_requester", "is_asked_pembina", "member_org_ids", "producer_org_ids",
-           "is_target_member", "is_target_producer", "can_see", "Viewer", "full_clause", "can_see_public",
+__all__ = ["user_of", "producer_org_ids", "can_see", "Viewer", "full_clause", "can_see_public",
            "find", "holds", "may", "NEEDS_REQUEST"]
 
 

@@ -12,7 +12,7 @@ from ckanext.satudata.workflow import roles
 from ckanext.satudata.datarequest import access, progress, steps
 from ckanext.satudata.model import DataRequest, RequestAgency, RequestComment, RequestEvent, RequestFollower, utcnow
 
-__all__ = ["FIELDS", "iso", "is_overdue", "request_dict", "public_dict", "list_rows", "timeline", "event_dict",
+__all__ = ["FIELDS", "iso", "request_dict", "public_dict", "list_rows", "timeline",
            "comment_dict", "comment_dicts"]
 
 

@@ -17,7 +17,7 @@ from dateutil.relativedelta import relativedelta
 
 from ckanext.satudata.datarequest import steps
 
-__all__ = ["Duration", "parse", "step_duration", "check_config", "add", "add_working_days", "is_working_day", "due_for_step",
+__all__ = ["Duration", "parse", "check_config", "add", "is_working_day", "due_for_step",
            "zone"]
 
 _ISO = re.compile(r"^P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"

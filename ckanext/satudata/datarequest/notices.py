@@ -20,7 +20,7 @@ from ckanext.satudata.workflow import roles
 from ckanext.satudata.datarequest import access, progress, steps
 from ckanext.satudata.model import DataRequest, RequestEvent, RequestFollower
 
-__all__ = ["NOTIFIED", "enqueue", "recipients", "send", "request_url", "walidata_users", "pembina_users", "producers",
+__all__ = ["enqueue", "recipients", "send", "request_url", "walidata_users", "pembina_users", "producers",
            "ppids"]
 
 log = logging.getLogger(__name__)

@@ -26,7 +26,7 @@ from ckanext.satudata.workflow import transitions
 
 __all__ = ["lock", "record", "complete_step", "start", "close", "targets", "agencies", "linked_packages",
            "link_problem", "check_linkable", "link", "unlink", "advance", "revalidate", "dataset_saved",
-           "dataset_changed", "requests_of_dataset", "step_actors"]
+           "dataset_changed", "requests_of_dataset"]
 
 log = logging.getLogger(__name__)
 

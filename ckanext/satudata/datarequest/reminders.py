@@ -20,7 +20,7 @@ from ckanext.satudata import mail
 from ckanext.satudata.datarequest import due, notices, steps
 from ckanext.satudata.model import DataRequest, NoticeLog, utcnow
 
-__all__ = ["overdue_requests", "step_owners", "remind", "ReminderError"]
+__all__ = ["remind", "ReminderError"]
 
 log = logging.getLogger(__name__)
 

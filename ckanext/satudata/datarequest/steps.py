@@ -21,9 +21,9 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.satudata.msgid import N_
 
-__all__ = ["Step", "STEP_TABLE", "STEPS", "ACTORS", "STEP_LABELS", "FIRST_AUTOMATIC", "LAST_AUTOMATIC",
-           "STATUSES", "OPEN", "CLOSED", "STEP_OF_STATUS", "STATUS_LABELS", "ACTOR_LABELS",
-           "Move", "MOVES", "SAME", "ACTIONS", "row", "allows", "target", "statuses", "who", "expect",
+__all__ = ["Step", "STEP_TABLE", "STEPS", "ACTORS", "FIRST_AUTOMATIC", "LAST_AUTOMATIC",
+           "STATUSES", "OPEN", "CLOSED", "STEP_OF_STATUS",
+           "Move", "MOVES", "ACTIONS", "row", "allows", "target", "statuses", "who", "expect",
            "waiting_on", "step_label", "status_label", "actor_label"]
 
 

@@ -16,7 +16,7 @@ from werkzeug.datastructures import FileStorage
 from ckanext.satudata.validation import job
 from ckanext.satudata.metadata import wilayah
 
-__all__ = ["PASSWORD", "USERS", "ORGANIZATIONS", "DATASETS", "REQUESTS", "load", "load_people"]
+__all__ = ["PASSWORD", "USERS", "load", "load_people"]
 
 PASSWORD = "Sumedang#2026"
 
@@ -148,7 +148,6 @@ DATASETS = [
     },
 ]
 
-_WALK_ACTOR = {"submit": None, "verify": "ppid", "publish": "walidata"}
 
 
 def _ctx(user: str) -> dict:

@@ -43,7 +43,7 @@ from typing import Any
 from ckanext.satudata.msgid import N_
 from ckanext.satudata.validation.table_schema import check_table_schema, frictionless_descriptor
 
-__all__ = ["ERROR_TYPES", "SUPPORTED_FORMATS", "validate_file"]
+__all__ = ["ERROR_TYPES", "validate_file"]
 
 log = logging.getLogger(__name__)
 

@@ -38,7 +38,7 @@ from sqlalchemy import select
 from ckanext.satudata.model import DataRequest, RequestDataset, ResourceValidation, utcnow
 from ckanext.satudata.validation import engine, fetch, record
 
-__all__ = ["validate_resource", "run", "table_schema_for", "job_timeout"]
+__all__ = ["validate_resource", "run", "job_timeout"]
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.satudata.validation import engine, service
 
-__all__ = ["status_label", "report", "badges", "problem_message", "REPORT_LIMIT"]
+__all__ = ["status_label", "report", "badges"]
 
 REPORT_LIMIT = 100  # errors listed on the page; the rest are counted
 

@@ -29,8 +29,8 @@ from ckanext.satudata.msgid import N_
 from ckanext.satudata.model import ResourceValidation, utcnow
 from ckanext.satudata.validation import job, record
 
-__all__ = ["is_tabular", "needs_validation", "fingerprint", "save_and_queue", "enqueue", "enqueue_many",
-           "report_for", "delete", "mark_stale", "INTERRUPTED", "WATCHED"]
+__all__ = ["is_tabular", "fingerprint", "save_and_queue", "enqueue",
+           "report_for", "delete", "mark_stale", "INTERRUPTED"]
 
 log = logging.getLogger(__name__)
 

@@ -35,7 +35,7 @@ from ckanext.satudata.workflow import permissions
 from ckanext.satudata.workflow import roles
 from ckanext.satudata.model import DatasetEvent
 
-__all__ = ["dataset_event", "dataset_recipients", "producers", "requesters", "send_dataset_notice"]
+__all__ = ["dataset_event", "producers", "requesters", "send_dataset_notice"]
 
 log = logging.getLogger(__name__)
 

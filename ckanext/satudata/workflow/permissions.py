@@ -32,7 +32,7 @@ from ckanext.satudata.model import DataRequest, RequestDataset
 from ckanext.satudata.workflow import roles
 
 __all__ = ["SatudataPermissionLabels", "is_public", "is_ppid_of", "is_walidata", "is_sysadmin", "is_producer",
-           "dataset_labels", "agency_labels", "narrow_labels", "rehome_labels", "requester_ids", "user_labels",
+           "dataset_labels", "agency_labels", "narrow_labels", "rehome_labels", "requester_ids",
            "can_read"]
 
 PUBLIC_LABEL = "public"

@@ -19,7 +19,7 @@ from ckanext.satudata.metadata import vocabularies
 from ckanext.satudata.msgid import N_
 from ckanext.satudata.workflow import permissions
 
-__all__ = ["Transition", "Action", "TABLE", "ACTIONS", "STATUSES", "PRODUCER", "PPID", "WALIDATA",
+__all__ = ["Action", "TABLE", "ACTIONS", "STATUSES", "PPID", "WALIDATA",
            "UNDER_REVIEW", "CONFIRMED", "action", "can_transition", "editable", "target", "holds", "may", "status_label",
            "action_label"]
 

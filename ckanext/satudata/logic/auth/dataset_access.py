@@ -9,9 +9,8 @@ from sqlalchemy.engine import Row
 
 from ckanext.satudata.text import safe_ref
 from ckanext.satudata.workflow import permissions
-from ckanext.satudata.workflow.permissions import is_producer
 
-__all__ = ["package_of", "is_producer", "deny", "can_read_dataset"]
+__all__ = ["package_of", "deny", "can_read_dataset"]
 
 
 def package_of(context: Context, data_dict: DataDict) -> model.Package:

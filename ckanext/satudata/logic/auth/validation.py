@@ -7,8 +7,9 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import AuthResult, Context, DataDict
 
-from ckanext.satudata.logic.auth.dataset_access import deny, is_producer
+from ckanext.satudata.logic.auth.dataset_access import deny
 from ckanext.satudata.workflow import permissions
+from ckanext.satudata.workflow.permissions import is_producer
 
 __all__ = ["resource_validation_run", "resource_validation_run_sync", "resource_validation_show", "resource_validation_delete"]
 
