@@ -875,7 +875,7 @@ def write_report(out: Path, report: dict) -> None:
         lines.append(
             f"| {name} | {row['plain']['median_ms']:.1f} ms | {row['plain']['p95_ms']:.1f} ms | "
             f"{row['satudata']['median_ms']:.1f} ms | {row['satudata']['p95_ms']:.1f} ms | "
-            f"**{row['ratio']:.2f}** | {row['ratio_p95']:.2f} | {row['plain']['bytes']:,} / "
+            f"**{row['ratio']:.3f}** | {row['ratio_p95']:.3f} | {row['plain']['bytes']:,} / "
             f"{row['satudata']['bytes']:,} | <= {row['target']:.2f} | {'met' if row['met'] else '**missed**'} |")
     lines += ["", "SATUDATA only:", "",
               "| operation | median | p95 | target (p95) | |", "|---|---:|---:|---:|---|"]
@@ -883,8 +883,9 @@ def write_report(out: Path, report: dict) -> None:
         lines.append(f"| {name} | {row['median_ms']:.1f} ms | {row['p95_ms']:.1f} ms | <= {row['target_p95_ms']} ms "
                      f"| {'met' if row['met'] else '**missed**'} |")
     missed = report["missed"]
-    lines += ["", "Targets missed: " + (", ".join(missed) if missed else "none") + ".", ""]
-    lines += ["Load: " + "; ".join(f"{side}: {v['by_actions']} datasets by the actions in {v['actions_seconds']} s, "
+    lines += ["", "Targets missed: " + ("; ".join(missed) if missed else "none") + ".", ""]
+    lines += ["Load: " + "; ".join(f"{side}: migrations {v.get('migrate_seconds', '?')} s, "
+                                   f"{v['by_actions']} datasets by the actions in {v['actions_seconds']} s, "
                                    f"the rest copied and indexed in {v['copies_seconds']} s"
                                    for side, v in report["load"].items()) + ".", ""]
     (out / "vs-plain.md").write_text("\n".join(lines))
@@ -909,11 +910,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile-calls", type=int, default=30)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--keep", action="store_true", help="leave the databases and index (debugging)")
+    parser.add_argument("--render", type=Path, metavar="JSON",
+                        help="only write <out>/vs-plain.md again from a vs-plain.json")
     parser.add_argument("--_load", choices=SIDES, help=argparse.SUPPRESS)
     parser.add_argument("--_profile", choices=SIDES, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.quick:
         args.datasets, args.requests, args.calls, args.warmup = 20, 200, 5, 1
+    if args.render:
+        write_report(args.out, json.loads(args.render.read_text()))
+        return 0
     if args._load:
         return load_main(args._load, args)
     if args._profile:
