@@ -61,7 +61,7 @@ redis_start() {
   mkdir -p "$VAR/redis" "$RUN" "$LOG"
   redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --daemonize yes \
     --dir "$VAR/redis" --pidfile "$RUN/redis.pid" --logfile "$LOG/redis.log" \
-    --appendonly yes --save "60 1" >/dev/null
+    --appendonly yes --save "60 1" --databases 64 >/dev/null
   for _ in $(seq 1 50); do redis_running && break; sleep 0.1; done
   redis_running || die "Redis did not start; see $LOG/redis.log"
   log "Redis started on 127.0.0.1:$REDIS_PORT"
