@@ -905,7 +905,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=400, help="timed calls per operation and side")
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--seed", type=int, default=15)
-    parser.add_argument("--quick", action="store_true", help="20 datasets, 200 requests, 5 calls, 1 warm-up")
+    parser.add_argument("--quick", action="store_true", help="20 datasets, 200 requests, 2 calls, no warm-up (a smoke run)")
     parser.add_argument("--profile", action="store_true", help="cProfile package_create/update on each side")
     parser.add_argument("--profile-calls", type=int, default=30)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
@@ -916,7 +916,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--_profile", choices=SIDES, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.quick:
-        args.datasets, args.requests, args.calls, args.warmup = 20, 200, 5, 1
+        args.datasets, args.requests, args.calls, args.warmup = 20, 200, 2, 0
     if args.render:
         write_report(args.out, json.loads(args.render.read_text()))
         return 0

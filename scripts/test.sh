@@ -26,12 +26,12 @@ export SATUDATA_TEST_WEB_PORT="$((5055 + 10 * slot))"
 mkdir -p "$CKAN_STORAGE_PATH" "$ROOT/test-artifacts"
 cd "$ROOT"
 set +e
-# The whole suite runs on SATUDATA_TEST_WORKERS (default 3) pytest-xdist workers,
+# The whole suite runs on SATUDATA_TEST_WORKERS (default 2) pytest-xdist workers,
 # a test file per worker at a time (its module-scoped portal built once); each
 # worker has a database, site_id, Redis db, storage and ports of its own, derived
 # from the slot's (tests/_speed.py). Named tests run in one process unless -n is given.
 suite=(tests)
-workers="${SATUDATA_TEST_WORKERS:-3}"
+workers="${SATUDATA_TEST_WORKERS:-2}"
 [ "$workers" != 0 ] && suite=(-n "$workers" --dist loadfile "${suite[@]}")
 # One run per slot at a time: a slot is one database, Solr site_id and Redis db.
 flock "$VAR/pytest$suffix.lock" "$VENV/bin/python" -m pytest --ckan-ini=test.ini -p no:cacheprovider ${SATUDATA_TEST_DURATIONS:+--durations=$SATUDATA_TEST_DURATIONS} "${@:-${suite[@]}}"

@@ -44,14 +44,14 @@ def test_a_quick_run_compares_both_sides_and_cleans_up(tmp_path):
     assert list(report["operations"]) == _operations()
     for name, row in report["operations"].items():
         for side in ("plain", "satudata"):
-            assert row[side]["n"] == 5, name
+            assert row[side]["n"] == 2, name
             assert 0 < row[side]["median_ms"] <= row[side]["p95_ms"], name
         assert row["ratio"] == round(row["satudata"]["median_ms"] / row["plain"]["median_ms"], 3), name
         assert isinstance(row["met"], bool) and row["target"] in bench.TARGETS.values(), name
     assert set(report["satudata_only"]) == {"satudata_dataset_submit", "satudata_dataset_verify",
                                             "satudata_dataset_publish", "satudata_request_list overdue, Walidata",
                                             "satudata_request_list, Forum member"}
-    assert all(row["n"] == 5 for row in report["satudata_only"].values())
+    assert all(row["n"] == 2 for row in report["satudata_only"].values())
     assert report["parameters"]["datasets"] == 20 and report["parameters"]["requests"] == 200
     assert {"cpus", "cpu_model", "ram_gb", "python", "ckan", "postgresql", "solr"} <= set(report["machine"])
     markdown = (tmp_path / "vs-plain.md").read_text()
