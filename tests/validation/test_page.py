@@ -36,7 +36,7 @@ def _validated_resource(portal, content, name="ds"):
 def _error_rows(page):
     """(row, column, problem, message) of each error in the report table."""
     return re.findall(r'<tr data-error-type="[^"]+">\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>\s*'
-                      r'<td>([^<]*)</td>\s*<td lang="en">([^<]*)</td>', page)
+                      r'<td>([^<]*)</td>\s*<td class="satudata-validation-message">(.*?)</td>', page, re.S)
 
 
 def test_resource_page_shows_the_report_in_indonesian_and_english(portal, app):
@@ -48,10 +48,11 @@ def test_resource_page_shows_the_report_in_indonesian_and_english(portal, app):
     assert "Divalidasi pada" in page
     (row, column, problem, message), = _error_rows(page)
     assert (row, column, problem) == ("2", "tahun", "Tipe data salah")
-    assert "dua ribu" in message  # frictionless' own message, kept
+    assert message == "Kolom <strong>tahun</strong> baris 2: &#39;dua ribu&#39; bukan bilangan bulat"
     page = app.get(f"/en/dataset/ds/resource/{res['id']}", headers=headers).get_data(as_text=True)
     assert re.search(r'data-status="failure">\s*Not valid</span>', page)
-    assert _error_rows(page)[0][:3] == ("2", "tahun", "Wrong type")
+    assert _error_rows(page)[0] == ("2", "tahun", "Wrong type",
+                                    "Column <strong>tahun</strong>, row 2: &#39;dua ribu&#39; is not a whole number")
 
 
 def test_a_long_error_list_is_capped_with_a_count_of_the_rest(portal, app):

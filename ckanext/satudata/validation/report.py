@@ -1,14 +1,16 @@
-"""What the pages show of a validation: the report on the resource page and
-the badges on the dataset's review panel. Read-only; auth through the actions."""
+"""What the pages show of a validation: the report on the resource page (each
+error in the page's language, messages.py), the format table of the Table
+Schema it is checked against with its template links, and the badges on the
+dataset's review panel. Read-only; auth through the actions."""
 from __future__ import annotations
 
 from typing import Any
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.satudata.validation import engine, service
+from ckanext.satudata.validation import engine, job, messages, record, service
 
-__all__ = ["status_label", "report", "badges"]
+__all__ = ["status_label", "report", "badges", "table_schema"]
 
 REPORT_LIMIT = 100  # errors listed on the page; the rest are counted
 
@@ -70,21 +72,50 @@ def problem_message(error: dict[str, Any] | None) -> str | None:
         return known[code]
 
 
-def _error_for_display(error: dict[str, Any]) -> dict[str, Any]:
-    type_ = error.get("type") or "error"
+def table_schema(resource_id: str) -> dict[str, Any] | None:
+    """The Table Schema a resource is validated against (its own, else its
+    request's), when it is a JSON object with fields; None for none or a URL
+    (the page does not download it)."""
+    res = record.resource(resource_id)
+    schema = job.table_schema_for(res) if res is not None else None
+    return schema if isinstance(schema, dict) and messages.field_names(schema) else None
+
+
+def _error_for_display(error: dict[str, Any], schema: dict | None, delimiter: str | None) -> dict[str, Any]:
+    described = messages.describe(error, schema, delimiter)
     return {
-        "type": type_,
-        "type_label": tk._(engine.ERROR_TYPES.get(type_, engine.ERROR_TYPES["error"])),
+        "type": error.get("type") or "error",
+        "type_label": described["label"],
         "row": error.get("row"),
         "column": error.get("field") or error.get("column"),
         "cell": error.get("cell"),
-        "message": error.get("message") or "",
+        "message": described["message"],
+        "html": described["html"],
+        "hint": described["hint"],
+        "original": error.get("message") or "",
     }
+
+
+def _summary(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """How many errors of each type, most first, with the type's title."""
+    counts = (data.get("stats") or {}).get("error_types") or {}
+    if not counts:
+        for error in data.get("errors") or []:
+            counts[error.get("type") or "error"] = counts.get(error.get("type") or "error", 0) + 1
+    return [{"type": t, "label": tk._(engine.ERROR_TYPES.get(t, engine.ERROR_TYPES["error"])), "count": n}
+            for t, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+
+
+def _template_urls(resource: dict[str, Any]) -> dict[str, str]:
+    return {fmt: tk.h.url_for("satudata_validation.resource_template", id=resource["package_id"],
+                              resource_id=resource["id"], fmt=fmt) for fmt in ("csv", "xlsx")}
 
 
 def report(resource: dict[str, Any], limit: int = REPORT_LIMIT) -> dict[str, Any] | None:
     """The validation of a tabular resource for display, or None when the
-    resource is not tabular or the current user may not see its report."""
+    resource is not tabular or the current user may not see its report.
+    Each error is described in the page's language; ``columns`` is the
+    format table of its Table Schema and ``templates`` its template links."""
     if not resource or not service.is_tabular(resource):
         return None
     try:
@@ -93,6 +124,7 @@ def report(resource: dict[str, Any], limit: int = REPORT_LIMIT) -> dict[str, Any
         return None
     except tk.ObjectNotFound:
         row = {"status": None}
+    schema = table_schema(resource["id"])
     data = row.get("report") or {}
     errors = data.get("errors") or []
     total = max(data.get("error_count") or 0, len(errors))
@@ -104,9 +136,12 @@ def report(resource: dict[str, Any], limit: int = REPORT_LIMIT) -> dict[str, Any
         "finished": bool(row.get("finished")),
         "row_count": data.get("row_count"),
         "error_count": total if errors else (1 if problem else 0),
-        "errors": [_error_for_display(e) for e in errors[:limit]],
+        "errors": [_error_for_display(e, schema, data.get("delimiter")) for e in errors[:limit]],
+        "summary": _summary(data) if errors else [],
         "more": total - min(len(errors), limit),
         "problem": problem,
+        "columns": messages.columns(schema) if schema else [],
+        "templates": _template_urls(resource) if schema and resource.get("package_id") else {},
     }
 
 

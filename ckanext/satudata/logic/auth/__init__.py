@@ -38,6 +38,7 @@ from ckanext.satudata.logic.auth.validation import (  # noqa: F401
     resource_validation_run_sync,
     resource_validation_show,
     resource_validation_delete,
+    satudata_validation_template,
 )
 from ckanext.satudata.logic.auth.request import (  # noqa: F401
     satudata_request_create,
@@ -92,6 +93,7 @@ __all__ = [
     "resource_validation_run_sync",
     "resource_validation_show",
     "resource_validation_delete",
+    "satudata_validation_template",
     "satudata_request_create",
     "satudata_request_show",
     "satudata_request_list",

@@ -11,7 +11,8 @@ from ckanext.satudata.logic.auth.dataset_access import deny
 from ckanext.satudata.workflow import permissions
 from ckanext.satudata.workflow.permissions import is_producer
 
-__all__ = ["resource_validation_run", "resource_validation_run_sync", "resource_validation_show", "resource_validation_delete"]
+__all__ = ["resource_validation_run", "resource_validation_run_sync", "resource_validation_show", "resource_validation_delete",
+           "satudata_validation_template"]
 
 
 def _resource_package(data_dict: DataDict):
@@ -41,15 +42,26 @@ def resource_validation_run_sync(context: Context, data_dict: DataDict) -> AuthR
     return deny(tk._("Only a sysadmin can run a validation inside the request"))
 
 
-@tk.auth_allow_anonymous_access
-def resource_validation_show(context: Context, data_dict: DataDict) -> AuthResult:
-    """Whoever may read the dataset (package_show's rule, SDI readers included)."""
+def _may_read(context: Context, data_dict: DataDict) -> AuthResult:
     pkg = _resource_package(data_dict)
     try:
         tk.check_access("package_show", {"user": context.get("user"), "package": pkg}, {"id": pkg.id})
     except tk.NotAuthorized:
         return deny(tk._("Not authorized to read this dataset"))
     return {"success": True}
+
+
+@tk.auth_allow_anonymous_access
+def resource_validation_show(context: Context, data_dict: DataDict) -> AuthResult:
+    """Whoever may read the dataset (package_show's rule, SDI readers included)."""
+    return _may_read(context, data_dict)
+
+
+@tk.auth_allow_anonymous_access
+def satudata_validation_template(context: Context, data_dict: DataDict) -> AuthResult:
+    """The blank CSV/XLSX template of a resource's Table Schema
+    (``resource_id``): whoever may read its dataset, as for its report."""
+    return _may_read(context, data_dict)
 
 
 def resource_validation_delete(context: Context, data_dict: DataDict) -> AuthResult:
