@@ -41,6 +41,12 @@ def satudata_history(pkg: dict[str, Any]) -> list[dict[str, Any]]:
     return workflow_helpers.history(pkg)
 
 
+def satudata_review_notice(pkg: dict[str, Any]) -> dict[str, Any] | None:
+    """Why the dataset was returned, or what its producer fixed, for those
+    reviewing it (workflow/template_helpers.py); None for others."""
+    return workflow_helpers.review_notice(pkg)
+
+
 def satudata_validation_report(resource: dict[str, Any]) -> dict[str, Any] | None:
     """The resource's validation report for its page (None when not shown)."""
     return report.report(resource)

@@ -8,6 +8,7 @@ from ckan.lib.plugins import DefaultTranslation
 from ckanext.satudata import subscriptions, uploads
 from ckanext.satudata.datarequest import due
 from ckanext.satudata.metadata import derived, indexing
+from ckanext.satudata.views import workflow as workflow_views
 from ckanext.satudata.workflow.permissions import SatudataPermissionLabels
 
 
@@ -34,6 +35,7 @@ class SatudataPlugin(p.SingletonPlugin, DefaultTranslation):
     def update_config(self, config):
         tk.add_template_directory(config, "templates")
         tk.add_resource("assets", "satudata")
+        workflow_views.land_on_tasks(config)  # login lands on "Tugas saya"
 
     # IConfigurable
     def configure(self, config):

@@ -90,6 +90,13 @@ def satudata_dataset_note(ignore_missing):
 
 
 @validator_args
+def satudata_dataset_submit(ignore_missing, strip_value, ignore_empty):
+    """The producer's optional note of what was fixed, shown to the PPID."""
+    return {"id": [_dataset_ref],
+            "note": [ignore_missing, satudata_unicode_safe_multiline, strip_value, ignore_empty]}
+
+
+@validator_args
 def satudata_dataset_reason(not_empty, strip_value):
     return {"id": [_dataset_ref],
             "reason": [not_empty, satudata_unicode_safe_multiline, strip_value, not_empty]}

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
+from ckan.common import config_declaration
+from ckan.config.declaration import Key
 from flask import Blueprint
 
 from ckanext.satudata.metadata import labels
@@ -73,9 +75,21 @@ def _label(field: str) -> str:
 
 @satudata.route("/satudata/tugas")
 def tasks():
-    """"Tugas saya": the current user's queue."""
+    """"Tugas saya": the current user's queues, those of satudata_task_list."""
     try:
         result = tk.get_action("satudata_task_list")({}, {})
     except tk.NotAuthorized:
         return errors.refuse(tk._("Log in to see your tasks"))
     return tk.render("satudata/tasks.html", {"tasks": result})
+
+
+_LANDING_KEY = "ckan.auth.route_after_login"
+
+
+def land_on_tasks(config) -> None:
+    """Login lands on "Tugas saya" (``satudata.tasks``), not on CKAN's
+    dashboard, unless the site set ``ckan.auth.route_after_login`` to a
+    route of its own (anything but core's declared default)."""
+    core_default = config_declaration[Key.from_string(_LANDING_KEY)].default
+    if config.get(_LANDING_KEY) in (None, "", core_default):
+        config[_LANDING_KEY] = "satudata.tasks"

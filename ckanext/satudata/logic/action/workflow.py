@@ -8,11 +8,12 @@ from ckan.types import Context, DataDict
 from sqlalchemy import select
 
 from ckanext.satudata import transaction
+from ckanext.satudata.datarequest import tasks as request_tasks
 from ckanext.satudata.logic import schema
 from ckanext.satudata.logic.action import core_lists
 from ckanext.satudata.metadata import compliance, vocabularies
 from ckanext.satudata.model import DatasetEvent
-from ckanext.satudata.workflow import notices, states, tasks, transitions
+from ckanext.satudata.workflow import notices, states, transitions
 
 
 
@@ -54,9 +55,11 @@ def satudata_dataset_submit(context: Context, data_dict: DataDict) -> dict:
     Refused, naming what fails, when the SDI compliance check fails.
 
     :param id: dataset id or name
-    :param note: a note to the PPID (optional)
+    :param note: what was fixed, for a dataset returned for revision, or
+        any note to the PPID (optional); shown to the PPID on the dataset
+        page and in their task list
     """
-    data = schema.validate(data_dict, schema.satudata_dataset_note, context)
+    data = schema.validate(data_dict, schema.satudata_dataset_submit, context)
     with _not_found_for_outsiders(context, data, anonymous_refused_first=True):
         tk.check_access("satudata_dataset_submit", context, data)
     pkg = transitions.lock_dataset(data["id"])
@@ -201,9 +204,26 @@ def satudata_dataset_history(context: Context, data_dict: DataDict) -> list[dict
 
 @tk.side_effect_free
 def satudata_task_list(context: Context, data_dict: DataDict) -> dict:
-    """The current user's work queue ("Tugas saya"), per role.
+    """The current user's work ("Tugas saya"): a queue per role they hold,
+    the same the page shows.
 
-    :returns: ``{"to_verify": [...], "to_revise": [...], "drafts": [...], "to_publish": [...]}``
+    Dataset queues (rows: ``id``, ``name``, ``title``, ``organization``,
+    ``sdi_status``, ``resources``, ``validation`` and ``validation_status``,
+    ``requests`` it fulfils, ``due``, ``overdue``; ``returned``: the reason,
+    when and by whom it was returned; ``resubmitted``: the producer's note of
+    what was fixed): ``drafts`` and ``to_revise`` (the agency's producers),
+    ``to_verify`` (its PPID), ``to_publish`` (the Walidata).
+
+    Request queues (rows: ``id``, ``title``, ``status``, ``step``,
+    ``step_label``, ``waiting_on``, ``step_due``, ``overdue``,
+    ``organizations``): ``walidata_requests`` (steps 2-5 and 10),
+    ``recommendations`` (the Pembina asked), ``agency_requests`` (sent to the
+    producer's agencies), ``my_requests`` and ``delivered`` (with their
+    ``datasets``; the requester).
+
+    :returns: every queue by key (empty when it is not the user's) and
+        ``queues``: ``[{"key", "role", "kind", "count"}]``, the user's queues
+        in the page's order
     """
     tk.check_access("satudata_task_list", context, data_dict)
-    return tasks.for_user(context.get("user"))
+    return request_tasks.for_user(context.get("user"))
