@@ -57,8 +57,9 @@ Steps:
 
 Exit status: 0 when the run completed (missed targets are printed and marked in
 the table), non-zero on an error (a failed request, a service that did not start).
-``--profile`` adds a cProfile, in-process on each side, of ``package_create``
-and ``package_update`` (20 resources): ``<out>/vs-plain-profile.txt``.
+``--profile`` adds a cProfile, in-process on each side, of ``package_create``,
+``package_update`` (20 resources), ``package_search`` (1,000 rows) and, on
+SATUDATA, each transition: ``<out>/vs-plain-profile.txt``.
 """
 from __future__ import annotations
 
@@ -567,7 +568,8 @@ def load_main(side: str, args) -> int:
 
 
 def profile_main(side: str, args) -> int:
-    """cProfile of package_create and package_update (20 resources), in-process."""
+    """cProfile of package_create, package_update (20 resources), a search of
+    1,000 rows and (SATUDATA) each transition, in-process."""
     import cProfile
     import io
     import pstats
@@ -579,25 +581,40 @@ def profile_main(side: str, args) -> int:
         import ckan.model as model
         import ckan.plugins.toolkit as tk
 
-        producer = f"produsen-{fixture['orgs'][0]}"
-        org = tk.get_action("organization_show")({"ignore_auth": True}, {"id": fixture["orgs"][0]})["id"]
+        agency = fixture["orgs"][0]
+        producer = f"produsen-{agency}"
+        org = tk.get_action("organization_show")({"ignore_auth": True}, {"id": agency})["id"]
         calls = args.profile_calls
-        for label, make in (
-            ("package_create", lambda k: ("package_create", dataset_payload(
+        operations = [
+            ("package_create", lambda k: (producer, "package_create", dataset_payload(
                 side, f"profil-{k:04d}", f"Profil {k}", "Profil.", org, draft=True))),
-            ("package_update (20 resources)", lambda k: ("package_update", _update_payload(
+            ("package_update (20 resources)", lambda k: (producer, "package_update", _update_payload(
                 side, fixture, 20, k, org))),
-        ):
-            for k in range(3):  # warm-up
-                action, data = make(10_000 + k)
-                tk.get_action(action)({"user": producer}, data)
+            ("package_search rows=1000, anonymous", lambda k: (
+                "", "package_search", {"q": "*:*", "rows": 1000})),
+        ]
+        if side == "satudata":
+            drafts = [tk.get_action("package_create")({"user": producer}, dataset_payload(
+                side, f"profil-transisi-{k:04d}", f"Profil transisi {k}", "Profil.", org, draft=True))["id"]
+                for k in range(calls)]  # the timed run used the fixture's drafts
+            model.Session.remove()
+            operations += [
+                (f"satudata_dataset_{step}", lambda k, step=step, who=who: (
+                    who, f"satudata_dataset_{step}", {"id": drafts[k]}))
+                for step, who in (("submit", producer), ("verify", f"ppid-{agency}"), ("publish", "walidata"))
+            ]
+        for label, make in operations:
+            warm = 0 if label.startswith("satudata_dataset_") else 3
+            for k in range(warm):
+                user, action, data = make(10_000 + k)
+                tk.get_action(action)({"user": user}, data)
                 model.Session.remove()
             profiler = cProfile.Profile()
             started = time.perf_counter()
             for k in range(calls):
-                action, data = make(k)
+                user, action, data = make(k)
                 profiler.enable()
-                tk.get_action(action)({"user": producer}, data)
+                tk.get_action(action)({"user": user}, data)
                 profiler.disable()
                 model.Session.remove()
             elapsed = (time.perf_counter() - started) / calls * 1000

@@ -96,3 +96,20 @@ def test_request_list_and_page_queries_do_not_grow_with_their_rows(shared_portal
         page = app.get(f"/permintaan/{req['id']}", headers=headers, status=200).get_data(as_text=True)
         return page.count("Kapan data tersedia?")
     assert_flat(measure_page, lambda: more(3), measure_page)
+
+
+def test_an_edit_works_out_its_editors_labels_once(shared_portal):
+    """package_update asks "may they read it" in the action and in each auth
+    check it makes: the editor's labels (an organization list and a role
+    query) are worked out once per call (issue 15), and again on the next call."""
+    from tests.querycount import counting
+    p = shared_portal
+    pkg = p.dataset(name=_name("qc-edit"))
+    editor = {"user": p.producer_a["name"], "ignore_auth": False}  # call_action ignores auth by default
+    shown = helpers.call_action("package_show", id=pkg["id"])
+    for k in range(2):
+        with counting() as statements:
+            helpers.call_action("package_update", dict(editor), **dict(shown, notes=f"edit {k}"))
+        # the labels' query: the user's active grants, any role (not a check of one role)
+        grants = [s for s in statements if "FROM satudata_role_grant" in s and "role_1" not in s]
+        assert len(grants) == 1, grants

@@ -254,6 +254,8 @@ def dataset_saved(pkg_id: str, actor_id: str | None) -> list[RequestEvent]:
     pkg = model.Package.get(pkg_id)
     if pkg is None or pkg.state == "deleted" or "sdi_status" not in pkg.extras:
         return []
+    if not pkg.extras.get("sdi_request_id") and not requests_of_dataset(pkg.id):
+        return []  # it serves no request: nothing to link or advance, no lock
     pkg = transitions.lock_dataset(pkg.id)
     linked = requests_of_dataset(pkg.id)
     request_id = pkg.extras.get("sdi_request_id")

@@ -9,7 +9,13 @@ from ckanext.scheming.helpers import scheming_get_dataset_schema
 from ckanext.satudata.metadata import vocabularies
 from ckanext.satudata.metadata import wilayah
 
-__all__ = ["after_dataset_show", "dataset_field_names", "EXEMPTION_FIELDS"]
+__all__ = ["after_dataset_show", "dataset_field_names", "EXEMPTION_FIELDS", "DERIVED_FIELDS"]
+
+# What ``after_dataset_show`` adds: worked out on every show, so the search
+# index does not store them (``indexing.before_dataset_index``) and search
+# results, which are read from the index, do not carry them.
+DERIVED_FIELDS = ("sdi_walidata_contact", "sdi_frequency_iso8601", "sdi_area_name", "sdi_area_level",
+                  "sdi_area_bps_code")
 
 
 def _walidata_contact() -> dict[str, str]:

@@ -6,10 +6,12 @@ and facet on them; labels are put on the facet items for display.
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.satudata.metadata import derived
 from ckanext.satudata.metadata import labels
 from ckanext.satudata.metadata import vocabularies
 from ckanext.satudata.metadata import wilayah
@@ -62,7 +64,22 @@ def before_dataset_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
     if area:
         # The area and every area above it, so a province filter finds its regencies' data.
         pkg_dict["vocab_sdi_area_code"] = [a.code for a in wilayah.ancestors(area)] or [area]
+    _without_derived_fields(pkg_dict)
     return pkg_dict
+
+
+def _without_derived_fields(pkg_dict: dict[str, Any]) -> None:
+    """The stored dataset (``validated_data_dict``: what package_show reads
+    back and search returns) without the fields every show works out again:
+    a search of 1,000 rows moves a quarter of a megabyte less (issue 15)."""
+    stored = pkg_dict.get("validated_data_dict")
+    if not isinstance(stored, str):
+        return
+    data = json.loads(stored)
+    if any(key in data for key in derived.DERIVED_FIELDS):
+        for key in derived.DERIVED_FIELDS:
+            data.pop(key, None)
+        pkg_dict["validated_data_dict"] = json.dumps(data)
 
 
 def dataset_facets(facets_dict: dict[str, Any]) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from ckanext.satudata.workflow import roles
 
 __all__ = ["SatudataPermissionLabels", "is_public", "is_ppid_of", "is_walidata", "is_sysadmin", "is_producer",
            "dataset_labels", "agency_labels", "narrow_labels", "rehome_labels", "requester_ids",
-           "can_read"]
+           "can_read", "reader_labels", "caller"]
 
 PUBLIC_LABEL = "public"
 WALIDATA_LABEL = "satudata-walidata"
@@ -182,15 +182,48 @@ def user_labels(user_obj: model.User | None) -> list[str]:
     return labels
 
 
-def can_read(user, pkg: model.Package) -> bool:
-    """The same decision as search, for show and downloads."""
-    if is_public(pkg) or is_sysadmin(user):
+# The key an action's context keeps its caller's labels under (``reader_labels``).
+_LABELS_MEMO = "__satudata_reader_labels"
+
+
+def reader_labels(user, memo: dict | None = None) -> frozenset[str]:
+    """The labels ``user`` reads (search's labels). ``memo`` is the calling
+    action's context: an edit asks "may they read it" in the action and in
+    each auth check it makes, and the labels (an organization list and a
+    role query) are worked out once per action call, never across calls."""
+    obj = roles.user_object(user)
+    if obj is None:
+        return frozenset()
+    cached = memo.get(_LABELS_MEMO) if memo is not None else None
+    if cached is not None and cached[0] == obj.id:
+        return cached[1]
+    labels = frozenset(SatudataPermissionLabels().get_user_dataset_labels(obj))
+    if memo is not None:
+        memo[_LABELS_MEMO] = (obj.id, labels)
+    return labels
+
+
+def caller(context: dict):
+    """The calling user: the User that ``check_access`` put in the context
+    when it is the context's user (no query), else the context's user name."""
+    user = context.get("user")
+    obj = context.get("auth_user_obj")
+    if isinstance(obj, model.User) and user and user in (obj.name, obj.id):
+        return obj
+    return user
+
+
+def can_read(user, pkg: model.Package, memo: dict | None = None) -> bool:
+    """The same decision as search, for show and downloads (``memo``: see
+    ``reader_labels``)."""
+    if is_public(pkg):
         return True
     obj = roles.user_object(user)
     if obj is None:
         return False
-    mine = set(SatudataPermissionLabels().get_user_dataset_labels(obj))
-    return bool(mine & set(dataset_labels(pkg)))
+    if obj.sysadmin:
+        return True
+    return bool(reader_labels(obj, memo) & set(dataset_labels(pkg)))
 
 
 class SatudataPermissionLabels(DefaultPermissionLabels):

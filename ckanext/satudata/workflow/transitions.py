@@ -7,7 +7,7 @@ from typing import Any
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-from ckan.lib import search
+from ckan import logic
 from ckanext.activity.model import Activity
 from sqlalchemy import select, update
 
@@ -104,12 +104,10 @@ def restore_activity_labels(before: dict[str, list[str] | None]) -> None:
             execution_options={"synchronize_session": False})
 
 
-def _activity(context: dict[str, Any], pkg: model.Package, user_id: str | None, transition: dict) -> None:
+def _activity(pkg: model.Package, pkg_dict: dict, user_id: str | None, transition: dict) -> None:
     """The transition's activity, labelled with the visibility of the version
     it records (the session does not autoflush: a later label update would
     miss it)."""
-    pkg_dict = tk.get_action("package_show")(
-        {"ignore_auth": True, "use_cache": False, "for_view": False}, {"id": pkg.id})
     tk.get_action("activity_create")(
         {"ignore_auth": True, "defer_commit": True},
         {"user_id": user_id or pkg.creator_user_id, "object_id": pkg.id, "activity_type": "changed package",
@@ -145,12 +143,14 @@ def apply(context: dict[str, Any], pkg: model.Package, action: str, note: str | 
     pkg.metadata_modified = utcnow()
     event = record_event(pkg, action, status, target, user.id if user else None, note, data)
     model.Session.flush()
-    _activity(context, pkg, user.id if user else None,
-              {"action": action, "from": status, "to": target})
+    # The new version, shown once: the activity records it and the index
+    # stores it (what ``search.rebuild`` would show again).
+    shown = logic.package_show_default_and_custom_schemas({"ignore_auth": True}, pkg.id)
+    _activity(pkg, shown[1], user.id if user else None, {"action": action, "from": status, "to": target})
     sync_activity_labels(pkg)
     followups = signals.after_commit(signals.dataset_transitioned.send(pkg.id, actor_id=user.id if user else None))
     try:
-        search.rebuild(pkg.id)
+        logic.index_update_package_dicts(shown)
         model.repo.commit()
     except Exception as error:
         model.Session.rollback()

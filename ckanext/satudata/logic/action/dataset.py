@@ -200,8 +200,9 @@ def package_owner_org_update(up_func, context: Context, data_dict: DataDict):
 
 
 def _user_id(context: Context) -> str | None:
-    user = model.User.get(context.get("user") or "")
-    return user.id if user else None
+    user = permissions.caller(context)
+    obj = user if isinstance(user, model.User) else model.User.get(user or "")
+    return obj.id if obj else None
 
 
 @tk.side_effect_free

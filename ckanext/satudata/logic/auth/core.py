@@ -26,7 +26,8 @@ def package_show(next_auth, context: Context, data_dict: DataDict) -> AuthResult
     if result.get("success"):
         return result
     pkg = context.get("package")
-    if pkg is not None and "sdi_status" in pkg.extras and permissions.can_read(context.get("user"), pkg):
+    if pkg is not None and "sdi_status" in pkg.extras \
+            and permissions.can_read(permissions.caller(context), pkg, memo=context):
         return {"success": True}
     return result
 
