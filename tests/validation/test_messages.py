@@ -327,3 +327,17 @@ def test_the_format_table_lists_each_column_rules_in_both_languages(app):
             c = columns[name]
             assert (c["type_label"], c["required"], c["unique"], c["rules"]) == (type_label, required, unique, rules)
     assert columns["kode"]["key"] and columns["tanggal"]["example"] == "2024-01-31"
+
+
+@pytest.mark.parametrize("error", [
+    {},
+    {"type": "constraint-error", "row": 3, "field": "kode", "cell": "x", "note": None},
+    {"type": "type-error", "row": "3", "column": None, "field": None, "cell": None, "note": 5},
+    {"type": "duplicate-label", "row": 1, "column": 2, "cell": None},
+    {"type": "format-error", "message": None},
+])
+def test_an_odd_stored_error_still_gets_a_sentence(app, error):
+    """Reports stored by older versions, or cut short, never break the page."""
+    for lang in ("id", "en"):
+        described = _say(app, lang, error, {"fields": "not a list"})
+        assert described["message"] and described["label"]

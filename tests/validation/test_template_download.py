@@ -115,6 +115,10 @@ def test_wrong_addresses_are_not_found(portal, app):
     app.get(_url(other, res, "csv"), headers=headers, status=404)  # the resource of another dataset
     app.get(f"/dataset/{pkg['name']}/resource/nope/template.csv", headers=headers, status=404)
     app.get(f"/dataset/{pkg['name']}/resource/{plain['id']}/template.csv", headers=headers, status=404)
+    app.get(f"/dataset/a%00b/resource/{res['id']}/template.csv", headers=headers, status=404)
+    app.get(f"/dataset/{pkg['name']}/resource/a%00b/template.xlsx", headers=headers, status=404)
+    app.get("/permintaan/a%00b/template.csv", headers=headers, status=404)
+    app.get("/permintaan/no-such-request/template.xlsx", headers=headers, status=404)
 
 
 def test_a_resource_without_its_own_schema_gets_its_request_format(portal, app):

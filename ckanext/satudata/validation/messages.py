@@ -219,7 +219,7 @@ class _Sentence:
         if html:
             params = {k: (Markup("<strong>%s</strong>") % v if k == "column" else escape(v))
                       for k, v in params.items()}
-            return str(Markup(escape(text)) % params) if params else str(escape(text))
+            return str(Markup(escape(text)) % params)
         return text % params
 
     def render(self) -> dict[str, Any]:
@@ -248,11 +248,11 @@ def describe(error: dict[str, Any], schema: dict | None = None, delimiter: str |
     label = tk._(engine.ERROR_TYPES.get(type_, engine.ERROR_TYPES["error"]))
     try:
         sentence = _sentence(type_, error, schema, delimiter)
+        out = sentence.render() if sentence is not None else None
     except (KeyError, TypeError, ValueError):  # an odd stored error: its title and location only
-        sentence = None
-    if sentence is None:
-        sentence = _Sentence(_where_cell(error), ("%(problem)s", {"problem": label}))
-    out = sentence.render()
+        out = None
+    if out is None:
+        out = _Sentence(_where_cell(error), ("%(problem)s", {"problem": label})).render()
     out["label"] = label
     return out
 
@@ -282,9 +282,9 @@ def _sentence(type_: str, error: dict[str, Any], schema: dict | None, delimiter:
 def _type_error(error, field, schema, delimiter) -> _Sentence:
     value = str(error.get("cell") if error.get("cell") is not None else "")
     match = _NOTE_TYPE.match(error.get("note") or "")
-    field = field or {}
-    type_ = field.get("type") or (match.group(1) if match else "any")
-    fmt = field.get("format") or (match.group(2) if match else None)
+    field = field or {}  # the note says what was checked; the schema may have changed since
+    type_ = (match.group(1) if match else None) or field.get("type") or "any"
+    fmt = match.group(2) if match else field.get("format")
     params: dict[str, Any] = {"value": _clip(value)}
     hint = None
     if type_ in ("integer", "number"):
@@ -340,24 +340,28 @@ def _date_hint(value: str, type_: str, fmt: str | None) -> tuple[str, dict] | No
     return (_HINT_EXAMPLE, {"example": example}) if example else None
 
 
-def _constraint_error(error, field, schema, delimiter) -> _Sentence:
+def _constraint_error(error, field, schema, delimiter) -> _Sentence | None:
     value = error.get("cell")
     value = "" if value is None else str(value)
     match = _NOTE_CONSTRAINT.match(error.get("note") or "")
     name, limit = (match.group(1), match.group(2)) if match else ("?", "?")
     constraints = (field or {}).get("constraints") or {}
-    if name in constraints and name != "required":
-        limit = constraints[name]
+    if not match and len(constraints) == 1:  # no note: the field's one rule
+        name, limit = next(iter(constraints.items()))
+    elif not match:
+        return None  # which rule is unknown: the error's title
     hint = None
     if name == "enum":
-        allowed = limit if isinstance(limit, list) else _literal_list(limit)
+        allowed = _literal_list(limit) if isinstance(limit, str) else limit
+        if not isinstance(allowed, list):
+            allowed = constraints.get("enum") if isinstance(constraints.get("enum"), list) else None
         limit = _listing(allowed) if allowed is not None else limit
         hint = _enum_hint(value, allowed or [])
     elif name == "pattern":
         hint = _pattern_hint(value, str(limit))
     elif name == "minLength" and value.strip().isdigit():
         hint = (_HINT_LEADING_ZERO, {})
-    params = {"value": _clip(value), "limit": _clip(limit)}
+    params = {"value": _clip(value), "limit": limit if name == "enum" else _clip(limit)}
     if name in _CONSTRAINTS:
         what = (_CONSTRAINTS[name], params if name != "required" else {})
     else:
