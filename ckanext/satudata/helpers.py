@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import ckan.plugins.toolkit as tk
+
+from ckanext.satudata import dates
 from ckanext.satudata.datarequest import template_helpers as request_helpers
 from ckanext.satudata.metadata import compliance, vocabularies
 from ckanext.satudata.validation import report
@@ -99,3 +102,57 @@ def satudata_request_takes_datasets(status: str) -> bool:
 def satudata_request_field_label(field: str) -> str:
     """The label of a request form's input (the one map: template_helpers.field_label)."""
     return request_helpers.field_label(field)
+
+
+@tk.chained_helper
+def render_datetime(next_helper, datetime_, date_format=None, with_hours=False, with_seconds=False):
+    """Core's ``h.render_datetime`` in the portal's one format ("9 Desember
+    2026, 09.04 WIB", ckanext/satudata/dates.py); an explicit ``date_format``
+    still goes to core."""
+    if date_format:
+        return next_helper(datetime_, date_format, with_hours, with_seconds)
+    return dates.render(datetime_, with_hours=with_hours, with_seconds=with_seconds)
+
+
+def _local_url(url: str | None) -> bool:
+    """An address on the portal itself (an uploaded picture)."""
+    if not url:
+        return False
+    return not url.startswith(("http://", "https://", "//")) or url.startswith(tk.config.get("ckan.site_url") + "/")
+
+
+@tk.chained_helper
+def user_image(next_helper, user_id, size=100):
+    """A user's picture uploaded to the portal, else the local placeholder:
+    never Gravatar or another host (unreachable from an intranet), whatever
+    ``ckan.gravatar_default`` says."""
+    try:
+        user = tk.get_action("user_show")({"ignore_auth": True}, {"id": user_id})
+    except tk.ObjectNotFound:
+        return ""
+    if _local_url(user.get("image_display_url")):
+        return next_helper(user_id, size)
+    return tk.h.snippet("user/snippets/placeholder.html", size=size, user_name=user["display_name"])
+
+
+@tk.chained_helper
+def gravatar(next_helper, email_hash, size=100, default=None):
+    """No request to gravatar.com: the local placeholder picture."""
+    return tk.h.snippet("user/snippets/placeholder.html", size=size, user_name="")
+
+
+@tk.chained_helper
+def format_resource_items(next_helper, items):
+    """Not core's raw list of every resource key on the resource page ("Has
+    views: False", "Package id", "Url type"): the schema's fields say what a
+    reader needs."""
+    return []
+
+
+@tk.chained_helper
+def scheming_choices_label(next_helper, choices, value):
+    """A boolean field (true/false choices) shows its choice's label, "Ya" or
+    "Tidak", not "True"."""
+    if isinstance(value, bool):
+        value = "true" if value else "false"
+    return next_helper(choices, value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+from ckan.lib.pagination import Page
 from flask import Blueprint
 
 from ckanext.satudata.msgid import N_
@@ -38,18 +39,53 @@ def _label(field: str) -> str:
     return tk._(_FIELD_LABELS[field]) if field in _FIELD_LABELS else field
 
 
+# Grants per page of the list; the search and the paging run over one
+# satudata_role_list call (its queries do not grow with the grants).
+PER_PAGE = 25
+
+
+def _matches(grant: dict, words: list[str], role_labels: dict[str, str]) -> bool:
+    """Every searched word is in the grant's user, role, agency or institution."""
+    text = " ".join(str(v) for v in (
+        grant.get("user_name"), grant.get("role"), role_labels.get(grant.get("role"), ""),
+        grant.get("organization_name"), grant.get("organization_title"), grant.get("institution"),
+    ) if v).lower()
+    return all(word in text for word in words)
+
+
+def _page_number() -> int:
+    try:
+        return max(1, int(tk.request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
 def _page(data: dict[str, Any] | None = None, field_errors: dict | None = None):
     try:
         tk.check_access("satudata_role_grant", {}, {})
         grants = tk.get_action("satudata_role_list")({}, {})
     except tk.NotAuthorized:
         return _refused()
+    role_labels = {role: roles.role_label(role) for role in roles.ROLES}
+    q = tk.request.args.get("q", "").strip()
+    role = tk.request.args.get("role", "")
+    found = [g for g in grants if (not role or g["role"] == role)
+             and _matches(g, q.lower().split(), role_labels)]
+    found.sort(key=lambda g: (g["user_name"] or "", g["role"]))
+    page = Page(collection=found, page=_page_number(), items_per_page=PER_PAGE,
+                url=lambda **kw: tk.h.url_for("satudata_roles.index", **{
+                    k: v for k, v in {"q": q, "role": role, **kw}.items() if v}))
     organizations = tk.get_action("organization_list_for_user")({}, {"permission": "read"})
     return tk.render("satudata/roles/index.html", {
-        "grants": grants,
+        "grants": page.items,
+        "page": page,
+        "total": len(grants),
+        "found": len(found),
+        "q": q,
+        "role": role,
         "organizations": sorted(organizations, key=lambda o: o["display_name"].lower()),
-        "role_options": [{"value": role, "text": roles.role_label(role)} for role in roles.ROLES],
-        "role_labels": {role: roles.role_label(role) for role in roles.ROLES},
+        "role_options": [{"value": r, "text": roles.role_label(r)} for r in roles.ROLES],
+        "role_labels": role_labels,
         "field_labels": {field: _label(field) for field in _FIELD_LABELS},
         "data": data or {},
         "errors": field_errors or {},
