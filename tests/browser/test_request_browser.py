@@ -78,10 +78,10 @@ def test_a_request_walks_the_pages_in_a_browser(live_server):  # noqa: F811
         # step 2 and 3: the Walidata finds it in the inbox, dispositions it, asks BPS
         _as(page, base, "walidata", "/permintaan/kotak-masuk")
         page.click('section[data-section="new"] >> text=Jumlah penduduk per kecamatan (peramban)')
-        page.select_option("#field-organizations", ["disdukcapil"])
+        page.select_option("#field-organizations", ["disdukcapil"], force=True)  # a searchable list (select2)
         _submit(page, "dispose")
         assert "Permintaan telah didisposisikan ke perangkat daerah" in page.content()
-        page.fill("#field-pembina", "pembina")
+        page.select_option("#field-pembina", "pembina")
         _submit(page, "ask_recommendation")
         assert page.locator(".satudata-request-badge").get_attribute("data-request-status") == "awaiting_recommendation"
         _shot(page, "2-walidata")
@@ -96,6 +96,7 @@ def test_a_request_walks_the_pages_in_a_browser(live_server):  # noqa: F811
 
         # steps 4 and 5: the Walidata sets the format and sends the request
         _as(page, base, "walidata", request_path)
+        page.check('input[data-mode-choice="json"]')  # the raw JSON option beside the column table
         page.fill("#field-table_schema", TABLE_SCHEMA)
         page.fill("#field-metadata_template", '{"sdi_unit": "orang", "sdi_frequency": "tahunan"}')
         _submit(page, "set_format")

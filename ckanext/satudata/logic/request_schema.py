@@ -187,8 +187,73 @@ def request_table_schema(value):
     problems = table_schema.check_table_schema(value)
     if problems:
         raise Invalid(tk._("Invalid Table Schema: %(problems)s") % {
-            "problems": "; ".join(f"{where}: {', '.join(msgs)}" for where, msgs in problems.items())})
+            "problems": "; ".join(f"{where}: {', '.join(problem_text(m) for m in msgs)}"
+                                  for where, msgs in problems.items())})
     return parsed
+
+
+# check_table_schema speaks English (it has no CKAN imports); these are its
+# messages, and frictionless' JSON Schema ones, in the page's language.
+_PROBLEMS: tuple[tuple[re.Pattern, Any], ...] = tuple((re.compile(pattern + "$", re.S), text) for pattern, text in (
+    (r"The Table Schema is not UTF-8 text\.", lambda m: tk._("The Table Schema is not UTF-8 text.")),
+    (r"The Table Schema is not valid JSON: .*line (?P<line>\d+) column (?P<column>\d+).*",
+     lambda m: tk._("The Table Schema is not valid JSON (line %(line)s, column %(column)s).") % m.groupdict()),
+    (r"The Table Schema is not valid JSON: .*", lambda m: tk._("The Table Schema is not valid JSON.")),
+    (r"The Table Schema must be a JSON object\.", lambda m: tk._("The Table Schema must be a JSON object.")),
+    (r'The schema has no "fields" list\.', lambda m: tk._('The schema has no "fields" list.')),
+    (r'"fields" must be a list\.', lambda m: tk._('"fields" must be a list.')),
+    (r"The schema must declare at least one field\.", lambda m: tk._("The schema must declare at least one field.")),
+    (r"A field must be an object\.", lambda m: tk._("A field must be an object.")),
+    (r"The field name must be a non-empty string\.", lambda m: tk._("The field name must be a non-empty string.")),
+    (r'Duplicate field name "(?P<name>.*)" \(also used by fields\[(?P<index>\d+)\]\)\.',
+     lambda m: tk._('Duplicate field name "%(name)s" (also used by fields[%(index)s]).') % m.groupdict()),
+    (r"primaryKey must be a field name or a list of field names\.",
+     lambda m: tk._("primaryKey must be a field name or a list of field names.")),
+    (r'primaryKey refers to an unknown field "(?P<name>.*)"\.',
+     lambda m: tk._('primaryKey refers to an unknown field "%(name)s".') % m.groupdict()),
+    (r"foreignKeys must be a list\.", lambda m: tk._("foreignKeys must be a list.")),
+    (r"missingValues must be a list of strings\.", lambda m: tk._("missingValues must be a list of strings.")),
+    (r"fieldsMatch must be one of: (?P<choices>.*)\.",
+     lambda m: tk._("fieldsMatch must be one of: %(choices)s.") % m.groupdict()),
+    (r"A foreign key must be an object\.", lambda m: tk._("A foreign key must be an object.")),
+    (r'A foreign key needs "fields" and a "reference" object\.',
+     lambda m: tk._('A foreign key needs "fields" and a "reference" object.')),
+    (r'Unknown field "(?P<name>.*)"\.', lambda m: tk._('Unknown field "%(name)s".') % m.groupdict()),
+    (r'Only foreign keys to the same table \(resource ""\) are supported\.',
+     lambda m: tk._('Only foreign keys to the same table (resource "") are supported.')),
+    (r'Must list as many fields as "fields"\.', lambda m: tk._('Must list as many fields as "fields".')),
+    (r"The field type must be a string\.", lambda m: tk._("The field type must be a string.")),
+    (r'Unknown field type "(?P<type>.*)"\.', lambda m: tk._('Unknown field type "%(type)s".') % m.groupdict()),
+    (r"constraints must be an object\.", lambda m: tk._("constraints must be an object.")),
+    (r'Constraint "(?P<name>.*)" is not supported for type "(?P<type>.*)"\.',
+     lambda m: tk._('Constraint "%(name)s" is not supported for type "%(type)s".') % m.groupdict()),
+    (r'"(?P<name>\w+)" must be true or false\.', lambda m: tk._('"%(name)s" must be true or false.') % m.groupdict()),
+    (r'"(?P<name>\w+)" must be a non-negative integer\.',
+     lambda m: tk._('"%(name)s" must be a non-negative integer.') % m.groupdict()),
+    (r"pattern must be a string\.", lambda m: tk._("pattern must be a string.")),
+    (r"Invalid regular expression: .* at position (?P<position>\d+)\.?",
+     lambda m: tk._("Invalid regular expression (at position %(position)s).") % m.groupdict()),
+    (r"Invalid regular expression: .*", lambda m: tk._("Invalid regular expression.")),
+    (r"enum must be a non-empty list\.", lambda m: tk._("enum must be a non-empty list.")),
+    (r'Value (?P<value>.*) is not a valid "(?P<type>.*)"\.',
+     lambda m: tk._('Value %(value)s is not a valid "%(type)s".') % m.groupdict()),
+    (r"minLength is greater than maxLength\.", lambda m: tk._("minLength is greater than maxLength.")),
+    (r"minimum is greater than maximum\.", lambda m: tk._("minimum is greater than maximum.")),
+    # frictionless' JSON Schema checks
+    (r".* is not of type '(?P<type>\w+)'", lambda m: tk._("Must be of JSON type %(type)s.") % m.groupdict()),
+    (r".* is not one of \[(?P<choices>.*)\]", lambda m: tk._("Must be one of: %(choices)s.") % m.groupdict()),
+    (r"'(?P<name>.*)' is a required property", lambda m: tk._('"%(name)s" is required.') % m.groupdict()),
+))
+
+
+def problem_text(message: str) -> str:
+    """A message of ``table_schema.check_table_schema`` in the page's language
+    (a message it does not know becomes a general one: the location names the place)."""
+    for pattern, text in _PROBLEMS:
+        match = pattern.match(message)
+        if match:
+            return text(match)
+    return tk._("Does not follow the Table Schema specification.")
 
 
 def request_metadata_template(value):

@@ -3,6 +3,7 @@ inbox, the request page with its step forms, and an agency's requests.
 Each page calls the satudata_request_* actions; auth decides who sees what."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import ckan.plugins.toolkit as tk
@@ -12,6 +13,8 @@ from flask import Blueprint
 from ckanext.satudata.metadata import vocabularies
 from ckanext.satudata.datarequest import dictize, steps, template_helpers
 from ckanext.satudata.text import safe_ref
+from ckanext.satudata.views import table_schema_form
+from ckanext.satudata.workflow import roles
 from ckanext.satudata.views.errors import error_message, flash_errors, form_errors, refuse
 
 __all__ = ["satudata_request"]
@@ -199,31 +202,89 @@ def agency(org: str):
                 for row in listing["requests"]]
     return tk.render("satudata/request/agency.html", dict(
         listing, requests=requests, organization=organization,
+        member=template_helpers.may_see_agency_requests(organization["id"]),
         may_create=tk.h.check_access("package_create", {"owner_org": organization["id"]})))
 
 
 @satudata_request.route("/<id>")
 def read(id: str):
     """The request page; a request the user may not see is not found."""
-    try:
-        req = tk.get_action("satudata_request_show")(_context(), {"id": id})
-    except (tk.ObjectNotFound, tk.NotAuthorized, tk.ValidationError):  # a malformed id is not found either
+    req = _show(id)
+    if req is None:
         return _not_found()
-    extra: dict[str, Any] = {"req": req}
+    return _render_read(req)
+
+
+def _show(id: str) -> dict[str, Any] | None:
+    try:
+        return tk.get_action("satudata_request_show")(_context(), {"id": id})
+    except (tk.ObjectNotFound, tk.NotAuthorized, tk.ValidationError):  # a malformed id is not found either
+        return None
+
+
+def _render_read(req: dict[str, Any], failed: dict[str, Any] | None = None):
+    """The request page; ``failed`` is the form that came back with errors:
+    ``{"form", "data", "errors", "unplaced"}`` (its input kept, each error by its field)."""
+    extra: dict[str, Any] = {"req": req, "failed": failed or {}}
     if not req.get("limited"):
+        id = req["id"]
         extra["timeline"] = tk.get_action("satudata_request_timeline")(_context(), {"id": id})
         for event in extra["timeline"]["events"]:
             event["label"] = template_helpers.event_label(event)
         extra["comments"] = tk.get_action("satudata_request_comment_list")(_context(), {"id": id})
-        extra["actions"] = tk.h.satudata_request_actions(req)
-        if "dispose" in extra["actions"]:
+        extra["actions"] = actions = tk.h.satudata_request_actions(req)
+        if "dispose" in actions:
             extra["organizations"] = _organizations()
+        if "ask_recommendation" in actions:
+            extra["pembina_options"] = _pembina_options()
+        if "set_format" in actions:
+            data = (failed or {}).get("data") if (failed or {}).get("form") == "set_format" else None
+            extra["format_form"] = _format_form(req, data)
     return tk.render("satudata/request/read.html", extra)
+
+
+def _pembina_options() -> list[dict[str, str]]:
+    """The Pembina Data to ask, by name (the Walidata may list the grants)."""
+    try:
+        grants = tk.get_action("satudata_role_list")(_context(), {"role": "pembina"})
+    except tk.NotAuthorized:
+        grants = []
+    users = roles.users_by_id(g["user_id"] for g in grants)
+    options = {}
+    for grant in grants:
+        user = users.get(grant["user_id"])
+        if user is not None and user.state == "active" and user.name not in options:
+            label = user.display_name
+            if grant.get("institution"):
+                label = f"{label} ({grant['institution']})"
+            options[user.name] = label
+    return [{"value": "", "text": tk._("Any Pembina Data")}] + sorted(
+        ({"value": name, "text": label} for name, label in options.items()), key=lambda o: o["text"].lower())
+
+
+def _format_form(req: dict[str, Any], posted: dict[str, Any] | None) -> dict[str, Any]:
+    """The Table Schema form: the column table and the raw JSON, as stored or as posted."""
+    stored = req.get("table_schema")
+    if posted is not None:
+        rows = table_schema_form.rows_from_form(posted)
+        return {"mode": table_schema_form.mode(posted), "rows": rows or table_schema_form.rows_from_schema(None),
+                "json": posted.get("table_schema", ""), "metadata_template": posted.get("metadata_template", ""),
+                "type_options": table_schema_form.type_options}
+    return {"mode": "columns", "type_options": table_schema_form.type_options, "rows": table_schema_form.rows_from_schema(stored),
+            "json": json.dumps(stored, indent=2, ensure_ascii=False) if stored else "",
+            "metadata_template": json.dumps(req["metadata_template"], indent=2, ensure_ascii=False)
+            if req.get("metadata_template") else ""}
+
+
+# the form of the page a step's errors go back to; buttons without inputs answer with a message
+_FORM_OF = {"comment": "comment_create"}
+_BUTTONS = ("public", "follow", "unfollow", "unlink_dataset")
 
 
 @satudata_request.route("/<id>/<step>", methods=["POST"])
 def act(id: str, step: str):
-    """One form of the request page: call its action, then back with a message."""
+    """One form of the request page: call its action, then back to the page
+    with a message; a refused input comes back in its form, errors by the fields."""
     if step not in _STEP_FORMS:
         return tk.abort(404, tk._("Unknown data request action"))
     if not safe_ref(id):
@@ -235,16 +296,45 @@ def act(id: str, step: str):
     if step == "dispose":
         data["organizations"] = [o for o in form.getlist("organizations") if o]
     try:
+        if step == "set_format" and table_schema_form.mode(form) == "columns":
+            req = _show(id)
+            if req is None:
+                return _not_found()
+            schema, errors = table_schema_form.schema_from_form(form, req.get("table_schema"))
+            if errors:
+                raise tk.ValidationError(errors)
+            data["table_schema"] = schema
         result = tk.get_action(action)(_context(), data)
     except tk.NotAuthorized:
         return refuse(tk._("You are not allowed to do this"))
     except tk.ObjectNotFound:
         return _not_found()
     except tk.ValidationError as e:
-        flash_errors(e, template_helpers.field_label)
-    else:
-        tk.h.flash_success(_done_message(step, result))
-    return tk.redirect_to("satudata_request.read", id=id)
+        return _failed(id, step, e)
+    tk.h.flash_success(_done_message(step, result))
+    return tk.redirect_to("satudata_request.read", id=id, _anchor="content")
+
+
+def _failed(id: str, step: str, error: tk.ValidationError):
+    """The page again with the form as posted and its errors beside the fields;
+    a form the user does not have (errors only auth explains) gets the message."""
+    req = _show(id)
+    form_key = _FORM_OF.get(step, step)
+    if step == "recommend" and tk.request.form.get("not_needed"):
+        form_key = "not_needed"
+    if (step in _BUTTONS or req is None or req.get("limited")
+            or form_key not in tk.h.satudata_request_actions(req)):
+        flash_errors(error, template_helpers.field_label)
+        return tk.redirect_to("satudata_request.read", id=id)
+    errors = form_errors(error)
+    shown = set(_STEP_FORMS[step][1]) | {"organizations"} if step == "dispose" else set(_STEP_FORMS[step][1])
+    if step == "set_format":
+        shown |= {k for k in errors if k.startswith("fields__")}
+    data = {k: v for k, v in tk.request.form.items() if k != "_csrf_token"}
+    data["organizations"] = tk.request.form.getlist("organizations")
+    failed = {"form": form_key, "data": data, "errors": errors,
+              "unplaced": {template_helpers.field_label(k): "; ".join(v) for k, v in errors.items() if k not in shown}}
+    return _render_read(req, failed)
 
 
 def _done_message(step: str, result: dict) -> str:
