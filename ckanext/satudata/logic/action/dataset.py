@@ -82,6 +82,11 @@ def package_update(up_func, context: Context, data_dict: DataDict):
     if core_lists.hidden_from(context, pkg):  # before the row lock: to them it does not exist
         raise tk.ObjectNotFound(tk._("Dataset not found"))
     pkg = transitions.lock_dataset(pkg.id, deleted=True)
+    try:
+        data_dict = _workflow_state(context, pkg, data_dict)
+    except (tk.ValidationError, tk.NotAuthorized):
+        _undo_edit(context, pkg, None, {})
+        raise
     before = pkg.extras.get("sdi_status")
     data_dict = dict(data_dict)
     back_to_draft = before == "published"
@@ -114,6 +119,47 @@ def package_update(up_func, context: Context, data_dict: DataDict):
     pkg_id = result if isinstance(result, str) else result["id"]
     _link_request(context, model.Package.get(pkg_id))
     return result
+
+
+# CKAN ``state`` moves an SDI dataset may make through package_update:
+# finishing core's new-dataset form (its first stage saves a "draft", adding
+# the first resource makes it "active") ...
+_STATE_MOVES = frozenset({("draft", "active")})
+# ... and, for a sysadmin, restoring a deleted dataset (CKAN has no other way).
+_SYSADMIN_STATE_MOVES = frozenset({("deleted", "active")})
+
+
+def _workflow_state(context: Context, pkg: model.Package, data_dict: DataDict) -> DataDict:
+    """The SDI status is the only state a user moves on an SDI dataset (issue
+    14): ``package_update``, ``package_patch`` and ``package_revise`` keep its
+    CKAN ``state``. A ``state`` other than the stored one is refused with a
+    field error on ``state``: CKAN's "draft" (core's "Unpublish" button)
+    would hide the dataset from search and its queues while its status still
+    reads, say, published; "deleted" goes through ``package_delete``, which
+    narrows its activities and updates its requests.
+
+    Sysadmins are held to the same rule (a draft state is never a workflow
+    step, and deleting has its own door), with one more move: restoring a
+    deleted dataset to "active" (an edit of published data: it comes back as
+    a draft of the workflow). Everyone may finish core's new-dataset form
+    (``_STATE_MOVES``). A caller who may not edit the dataset is refused as
+    before (403), not told about the state. Calls with ``ignore_auth`` (the
+    code's own) are not checked, as core's ``ignore_not_package_admin`` does
+    not check them. Core's resource page asks for "draft" on its "preview"
+    button (``allow_state_change``, which the API cannot set) without catching
+    a ValidationError: there the state is dropped and the dataset keeps its own."""
+    if "state" not in data_dict or data_dict["state"] is None or context.get("ignore_auth"):
+        return data_dict
+    move = (pkg.state, data_dict["state"])
+    if move[0] == move[1] or move in _STATE_MOVES or (
+            move in _SYSADMIN_STATE_MOVES and permissions.is_sysadmin(context.get("user"))):
+        return data_dict
+    if context.get("allow_state_change"):
+        return {key: value for key, value in data_dict.items() if key != "state"}
+    tk.check_access("package_update", context, data_dict)
+    raise tk.ValidationError({"state": [tk._(
+        "The state of an SDI dataset changes only through the verification workflow, "
+        "or by deleting the dataset")]})
 
 
 def _undo_edit(context: Context, pkg: model.Package, event, labels_before: dict) -> None:
@@ -179,9 +225,26 @@ def bulk_update_private(up_func, context: Context, data_dict: DataDict):
 
 @tk.chained_action
 def bulk_update_delete(up_func, context: Context, data_dict: DataDict):
-    """Core's action; its ``datasets`` checked first (``_check_bulk``)."""
+    """Core's action; its ``datasets`` checked first (``_check_bulk``).
+
+    Core deletes with ``package_patch {"state": "deleted"}``, which
+    ``package_update`` refuses on an SDI dataset: the agency's SDI datasets
+    it names are deleted by ``package_delete`` instead (their activities
+    narrow to the agency, their requests stop counting them), each one's
+    ``package_delete`` auth asked before any is deleted; core deletes the
+    others as before."""
     _check_bulk(data_dict)
-    return up_func(context, data_dict)
+    tk.check_access("bulk_update_delete", context, data_dict)
+    datasets = (data_dict or {}).get("datasets") or []
+    rows = model.Session.query(model.Package).filter(
+        model.Package.id.in_(datasets), model.Package.owner_org == data_dict.get("org_id")).all()
+    sdi = [pkg.id for pkg in rows if "sdi_status" in pkg.extras]
+    for pkg_id in sdi:
+        tk.check_access("package_delete", tk.fresh_context(context), {"id": pkg_id})
+    result = up_func(context, dict(data_dict, datasets=[d for d in datasets if d not in sdi]))
+    for pkg_id in sdi:
+        tk.get_action("package_delete")(tk.fresh_context(context), {"id": pkg_id})
+    return result
 
 
 @tk.chained_action
