@@ -341,3 +341,61 @@ def test_an_odd_stored_error_still_gets_a_sentence(app, error):
     for lang in ("id", "en"):
         described = _say(app, lang, error, {"fields": "not a list"})
         assert described["message"] and described["label"]
+
+
+def test_the_api_adds_the_messages_beside_frictionless_report(portal, app, clean_queues):
+    """resource_validation_show keeps the stored report as frictionless gave
+    it and adds ``messages`` in the request's language."""
+    import json
+
+    import ckan.tests.helpers as helpers
+    from ckan.lib import jobs
+
+    from tests.conftest import upload
+
+    pkg = portal.dataset(name="api-messages", resource=False)
+    res = helpers.call_action("resource_create", {"user": portal.producer_a["name"]}, package_id=pkg["id"],
+                              name="data.csv", format="CSV", schema=json.dumps(SCHEMA), url="",
+                              upload=upload(CELLS, "data.csv"))
+    jobs.Worker(["default", "satudata_validation"]).work(burst=True)
+    token = helpers.call_action("api_token_create", user=portal.producer_a["name"], name="t")["token"]
+    for prefix, lang in (("", 0), ("/en", 1)):
+        result = app.get(f"{prefix}/api/3/action/resource_validation_show?resource_id={res['id']}",
+                         headers={"Authorization": token}).json["result"]
+        errors = result["report"]["errors"]
+        assert errors[0]["message"].startswith('Type error in the cell "1.180" in row "12"')  # frictionless' own
+        assert [(m["type"], m["row"], m["column"]) for m in result["messages"]] == list(CELL_MESSAGES)
+        assert [m["message"] for m in result["messages"]] == [pair[lang] for pair in CELL_MESSAGES.values()]
+        assert result["messages"][0]["hint"] == ("tulis tanpa titik ribuan", "write it without thousands separators")[lang]
+        assert result["error_message"] is None
+
+
+def test_an_extra_cell_of_a_tab_separated_file_is_not_blamed_on_a_comma(app, tmp_path):
+    schema = {"fields": [{"name": "kecamatan"}, {"name": "jumlah", "type": "integer"}]}
+    report = engine.validate_file(write(tmp_path, "lebih.tsv", "kecamatan\tjumlah\nWado\t12\tlebih\n"),
+                                  table_schema=schema)
+    error, = report["errors"]
+    assert _say(app, "id", error, schema, report["delimiter"])["message"] == \
+        "Baris 2, kolom ke-3: ada nilai lebih 'lebih' setelah kolom terakhir" \
+        " — hapus nilai itu, atau tambahkan kolomnya ke baris judul"
+    assert _say(app, "en", error, schema, report["delimiter"])["message"] == \
+        "Row 2, column 3: an extra value 'lebih' after the last column" \
+        " — delete the value, or add its column to the header row"
+
+
+def test_values_under_no_heading_in_a_spreadsheet(app, tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["kecamatan", "jumlah"])
+    book.active.append(["Wado", 12, "lebih"])
+    book.save(tmp_path / "lebih.xlsx")
+    schema = {"fields": [{"name": "kecamatan"}, {"name": "jumlah", "type": "integer"}]}
+    report = engine.validate_file(str(tmp_path / "lebih.xlsx"), table_schema=schema)
+    error, = report["errors"]
+    assert _say(app, "id", error, schema, report["delimiter"])["message"] == \
+        "Baris judul, kolom ke-3: kolom tidak bernama dan tidak ada dalam format" \
+        " — hapus isi kolom ini, atau beri nama sesuai tabel format"
+    assert _say(app, "en", error, schema, report["delimiter"])["message"] == \
+        "Header row, column 3: the column has no name and is not in the format" \
+        " — delete the values of this column, or name it as in the format table"

@@ -434,7 +434,7 @@ def _missing_cell(error, field, schema, delimiter) -> _Sentence:
 
 
 def _extra_cell(error, field, schema, delimiter) -> _Sentence:
-    hint = _HINT_COMMA_SPLIT if delimiter in (None, ",") else _HINT_EXTRA_CELL
+    hint = _HINT_COMMA_SPLIT if delimiter == "," else _HINT_EXTRA_CELL  # a spreadsheet has no delimiter
     return _Sentence(_where_cell(error), (N_("an extra value '%(value)s' after the last column"),
                                           {"value": _clip(error.get("cell"))}), (hint, {}))
 
@@ -475,8 +475,12 @@ def _missing_label(error, field, schema, delimiter) -> _Sentence:
 
 
 def _extra_label(error, field, schema, delimiter) -> _Sentence:
+    label = _clip(error.get("cell"))
+    if not label.strip():  # values under no heading (a spreadsheet's stray column)
+        return _Sentence(_where_cell(error), (N_("the column has no name and is not in the format"), {}),
+                         (N_("delete the values of this column, or name it as in the format table"), {}))
     return _Sentence(_where_cell(error), (N_("the column '%(label)s' is not in the format"),
-                                          {"label": _clip(error.get("cell"))}), (_HINT_TEMPLATE, {}))
+                                          {"label": label}), (_HINT_TEMPLATE, {}))
 
 
 def _blank_header(error, field, schema, delimiter) -> _Sentence:

@@ -10,7 +10,7 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.satudata.validation import engine, job, messages, record, service
 
-__all__ = ["status_label", "report", "badges", "table_schema"]
+__all__ = ["status_label", "report", "badges", "table_schema", "with_messages"]
 
 REPORT_LIMIT = 100  # errors listed on the page; the rest are counted
 
@@ -143,6 +143,23 @@ def report(resource: dict[str, Any], limit: int = REPORT_LIMIT) -> dict[str, Any
         "columns": messages.columns(schema) if schema else [],
         "templates": _template_urls(resource) if schema and resource.get("package_id") else {},
     }
+
+
+def with_messages(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored validation record (``resource_validation_show``) as it is,
+    plus ``messages``: each error of its report described in the request's
+    language (``type``, ``row``, ``column``, ``message``, ``hint``; in the
+    report's order), and ``error_message``: what stopped the file being read,
+    translated. The report keeps frictionless' own structure and words."""
+    data = row.get("report") or {}
+    schema = table_schema(row["resource_id"]) if row.get("resource_id") and data.get("errors") else None
+    described = []
+    for error in data.get("errors") or []:
+        words = messages.describe(error, schema, data.get("delimiter"))
+        described.append({"type": error.get("type") or "error", "row": error.get("row"),
+                          "column": error.get("field") or error.get("column"),
+                          "message": words["message"], "hint": words["hint"]})
+    return dict(row, messages=described, error_message=problem_message(row.get("error")))
 
 
 def badges(pkg: dict[str, Any]) -> list[dict[str, Any]]:

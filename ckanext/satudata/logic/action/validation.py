@@ -9,7 +9,7 @@ from ckan.types import Context, DataDict
 from ckanext.satudata import transaction
 from ckanext.satudata.logic import schema, validation_schema
 from ckanext.satudata.logic.action.core_lists import resource_not_found_for_outsiders
-from ckanext.satudata.validation import job, record, service
+from ckanext.satudata.validation import job, record, report, service
 
 
 def _input(context: Context, data_dict: DataDict, schema_fn: Callable[[], dict]) -> dict:
@@ -54,6 +54,9 @@ def resource_validation_show(context: Context, data_dict: DataDict) -> dict:
     """The latest validation of a resource: status, times and report.
 
     :param resource_id: the resource
+    :returns: the record, its ``report`` as frictionless gave it, plus
+        ``messages`` (each error of the report in the request's language,
+        with its column, row and a hint) and ``error_message``
     """
     data = _input(context, data_dict, validation_schema.resource_validation_show)
     with resource_not_found_for_outsiders(context, data["resource"].id):  # as an unknown resource
@@ -61,7 +64,7 @@ def resource_validation_show(context: Context, data_dict: DataDict) -> dict:
     row = service.report_for(data["resource"].id)
     if row is None:
         raise tk.ObjectNotFound(tk._("No validation report exists for this resource"))
-    return row.as_dict()
+    return report.with_messages(row.as_dict())  # plus each error in the request's language
 
 
 @transaction.releasing_locks
