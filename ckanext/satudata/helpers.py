@@ -8,8 +8,9 @@ import ckan.plugins.toolkit as tk
 from ckanext.satudata import dates
 from ckanext.satudata.datarequest import template_helpers as request_helpers
 from ckanext.satudata.metadata import compliance, vocabularies
+from ckanext.satudata.metadata import form as dataset_form
 from ckanext.satudata.validation import report
-from ckanext.satudata.workflow import states
+from ckanext.satudata.workflow import permissions, states
 from ckanext.satudata.workflow import template_helpers as workflow_helpers
 
 
@@ -102,6 +103,36 @@ def satudata_request_takes_datasets(status: str) -> bool:
 def satudata_request_field_label(field: str) -> str:
     """The label of a request form's input (the one map: template_helpers.field_label)."""
     return request_helpers.field_label(field)
+
+
+def satudata_form_sections(dataset_type: str = "dataset") -> list[dict[str, Any]]:
+    """The dataset form's sections with their fields (metadata/form.py)."""
+    return dataset_form.sections(dataset_type)
+
+
+def satudata_may_set_ppid_fields(owner_org: str | None) -> bool:
+    """The dataset form shows the PPID-only fields to the agency's PPID (and
+    sysadmins) alone; the ``satudata_ppid_only`` validator enforces it."""
+    user = tk.current_user.name if tk.current_user.is_authenticated else None
+    return permissions.is_ppid_of(user, owner_org)
+
+
+def satudata_agency_options(selected: Any = None) -> list[dict[str, Any]]:
+    """Every agency by title, ``selected`` (ids or names) marked: *Dibagipakaikan kepada*."""
+    return dataset_form.agency_options(selected)
+
+
+def satudata_request_prefill(request_id: str | None, data: dict[str, Any]) -> dict[str, Any]:
+    """What a new dataset for the data request starts with (its metadata
+    template, the recommendation number) where ``data`` is empty; nothing
+    for a request the current user may not see."""
+    if not request_id or not isinstance(request_id, str):
+        return {}
+    try:
+        req = tk.get_action("satudata_request_show")({"user": tk.current_user.name}, {"id": request_id})
+    except (tk.NotAuthorized, tk.ObjectNotFound, tk.ValidationError):
+        return {}
+    return dataset_form.request_prefill(req, data)
 
 
 @tk.chained_helper

@@ -286,19 +286,62 @@ def satudata_organization_list(value, context):
     return json.dumps(sorted(set(ids)))
 
 
-def satudata_ppid_only(key, data, errors, context):
-    """Only the agency's PPID may change this field (the workflow writes it directly)."""
+def satudata_ignore_blank(key, data, errors, context):
+    """``ignore_missing`` that also drops a blank value (empty or whitespace
+    text, an empty list): an optional field left empty in the form is not
+    stored, so a dataset saved unchanged reads back as it was, not with
+    ``""`` where there was nothing. ``False`` and ``0`` are values."""
     value = data.get(key)
-    stored = _stored_extra(context, data, key[0])
-    if _empty(value):
-        if stored is not None:
-            data[key] = stored
-        return
+    if value is tk.missing or value is None or value == [] or (isinstance(value, str) and not value.strip()):
+        data.pop(key, None)
+        raise tk.StopOnError
+
+
+def _same_value(value: Any, stored: Any) -> bool:
+    """``value`` as given (text, a list, a JSON list) is the stored one."""
     if value == stored:
-        return
+        return True
+    if isinstance(stored, str) and stored.startswith("["):
+        try:
+            return sorted(set(_as_list(value))) == sorted(set(json.loads(stored)))
+        except (tk.Invalid, ValueError, TypeError):
+            return False
+    return isinstance(value, str) and isinstance(stored, str) and value.strip() == stored.strip()
+
+
+def satudata_ppid_only(key, data, errors, context):
+    """A field only the agency's PPID sets (``sdi_ppid_only`` in the schema:
+    the exemption basis and the consequence test; the dataset form shows
+    them to the PPID alone).
+
+    For anyone else (a producer) the stored value stands: leaving the field
+    out or sending it empty keeps it, so a producer's form, which does not
+    show it, never clears the PPID's decision; sending the stored value again
+    is accepted (``package_patch``); any other value is refused with a field
+    error, "Only the agency's PPID can set this field" (a ValidationError,
+    never a silent change). The agency's PPID and sysadmins edit it like any
+    other field: what they send is stored, an empty value clears it.
+
+    First in the field's validators: it must see a missing value before
+    ``satudata_ignore_blank`` drops it. The workflow (``satudata_dataset_verify``)
+    writes these fields directly."""
+    value = data.get(key)
+    pkg = _stored_package(context, data)
     owner_org = data.get(("owner_org",))
-    if not permissions.is_ppid_of(context.get("user"), owner_org):
+    if _empty(owner_org) and pkg is not None:
+        owner_org = pkg.owner_org
+    if permissions.is_ppid_of(context.get("user"), None if _empty(owner_org) else owner_org):
+        return
+    stored = pkg.extras.get(key[0]) if pkg is not None else None
+    if _empty(value) or (isinstance(value, str) and not value.strip()):
+        if stored is None:
+            data.pop(key, None)
+            raise tk.StopOnError
+        data[key] = stored
+        return
+    if not _same_value(value, stored):
         errors[key].append(tk._("Only the agency's PPID can set this field"))
+        raise tk.StopOnError
 
 
 def satudata_status_stored(key, data, errors, context):
