@@ -113,3 +113,45 @@ def test_an_edit_works_out_its_editors_labels_once(shared_portal):
         # the labels' query: the user's active grants, any role (not a check of one role)
         grants = [s for s in statements if "FROM satudata_role_grant" in s and "role_1" not in s]
         assert len(grants) == 1, grants
+
+
+def test_package_show_and_the_dataset_page_queries_do_not_grow_with_resources(shared_portal, app):
+    """No query per resource (issue 15): package_show as the agency's
+    producer and the dataset page as the Walidata."""
+    p = shared_portal
+    pkg = p.dataset(name=_name("qc-show"))
+
+    def add(count):
+        for _ in range(count):
+            helpers.call_action("resource_create", {"user": p.producer_a["name"]}, package_id=pkg["id"],
+                                name=_name("qc-res"), format="JSON", url="http://data.example.go.id/x.json")
+
+    def measure_show():
+        return sum(r["name"].startswith("qc-res") for r in call("package_show", p.producer_a, id=pkg["id"])["resources"])
+    add(2)
+    assert_flat(measure_show, lambda: add(3), measure_show)
+
+    headers = {"Authorization": p.tokens["walidata"]}
+
+    def measure_page():
+        return app.get(f"/dataset/{pkg['name']}", headers=headers, status=200).get_data(as_text=True).count(
+            "qc-res-")
+    # core's dataset page asks resource_view_list of each resource (ckan/views/dataset.py read())
+    assert_flat(measure_page, lambda: add(3), measure_page,
+                core_per_row=("FROM resource \nWHERE resource.id = ", "FROM resource_view \nWHERE resource_view.resource_id"))
+
+
+def test_package_search_queries_do_not_grow_with_its_rows(shared_portal):
+    """A search of up to 100 rows, as the Walidata (who reads every agency's
+    drafts): its statements do not grow with the datasets found."""
+    p = shared_portal
+    prefix = _name("qc-search")
+
+    def more(count):
+        for _ in range(count):
+            p.dataset(name=_name(prefix), resource=False)
+
+    def measure():
+        return call("package_search", p.walidata, q=f"name:{prefix}*", rows=100, include_private=True)["count"]
+    more(2)
+    assert_flat(measure, lambda: more(3), measure)

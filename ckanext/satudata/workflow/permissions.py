@@ -25,7 +25,7 @@ import json
 import ckan.model as model
 from ckan import authz
 from ckan.lib.plugins import DefaultPermissionLabels
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from ckanext.satudata.metadata import vocabularies
 from ckanext.satudata.model import DataRequest, RequestDataset
@@ -182,25 +182,27 @@ def user_labels(user_obj: model.User | None) -> list[str]:
     return labels
 
 
-# The key an action's context keeps its caller's labels under (``reader_labels``).
-_LABELS_MEMO = "__satudata_reader_labels"
+# Session.info key of the labels worked out in the session's current
+# transaction (``SatudataPermissionLabels.get_user_dataset_labels``).
+_LABELS_CACHE = "satudata_user_labels"
 
 
-def reader_labels(user, memo: dict | None = None) -> frozenset[str]:
-    """The labels ``user`` reads (search's labels). ``memo`` is the calling
-    action's context: an edit asks "may they read it" in the action and in
-    each auth check it makes, and the labels (an organization list and a
-    role query) are worked out once per action call, never across calls."""
+@event.listens_for(model.Session, "after_flush")
+@event.listens_for(model.Session, "after_commit")
+@event.listens_for(model.Session, "after_rollback")
+@event.listens_for(model.Session, "after_soft_rollback")
+def _forget_labels(session, *_args) -> None:
+    """A write (flushed, committed or rolled back) may change who reads what:
+    the labels are worked out again after it."""
+    session.info.pop(_LABELS_CACHE, None)
+
+
+def reader_labels(user) -> frozenset[str]:
+    """The labels ``user`` reads (search's labels)."""
     obj = roles.user_object(user)
     if obj is None:
         return frozenset()
-    cached = memo.get(_LABELS_MEMO) if memo is not None else None
-    if cached is not None and cached[0] == obj.id:
-        return cached[1]
-    labels = frozenset(SatudataPermissionLabels().get_user_dataset_labels(obj))
-    if memo is not None:
-        memo[_LABELS_MEMO] = (obj.id, labels)
-    return labels
+    return frozenset(SatudataPermissionLabels().get_user_dataset_labels(obj))
 
 
 def caller(context: dict):
@@ -213,9 +215,8 @@ def caller(context: dict):
     return user
 
 
-def can_read(user, pkg: model.Package, memo: dict | None = None) -> bool:
-    """The same decision as search, for show and downloads (``memo``: see
-    ``reader_labels``)."""
+def can_read(user, pkg: model.Package) -> bool:
+    """The same decision as search, for show and downloads."""
     if is_public(pkg):
         return True
     obj = roles.user_object(user)
@@ -223,7 +224,7 @@ def can_read(user, pkg: model.Package, memo: dict | None = None) -> bool:
         return False
     if obj.sysadmin:
         return True
-    return bool(reader_labels(obj, memo) & set(dataset_labels(pkg)))
+    return bool(reader_labels(obj) & set(dataset_labels(pkg)))
 
 
 class SatudataPermissionLabels(DefaultPermissionLabels):
@@ -235,4 +236,13 @@ class SatudataPermissionLabels(DefaultPermissionLabels):
         return dataset_labels(dataset_obj)
 
     def get_user_dataset_labels(self, user_obj: model.User | None) -> list[str]:
-        return super().get_user_dataset_labels(user_obj) + user_labels(user_obj)
+        """Worked out once per user and database transaction: a dataset page
+        asks for each resource (core's ``resource_view_list`` auth) and an
+        edit in the action and each auth check; any write forgets them
+        (``_forget_labels``), and each web request has a session of its own."""
+        if not isinstance(user_obj, model.User) or not user_obj.id:
+            return super().get_user_dataset_labels(user_obj)
+        cache = model.Session.info.setdefault(_LABELS_CACHE, {})
+        if user_obj.id not in cache:
+            cache[user_obj.id] = super().get_user_dataset_labels(user_obj) + user_labels(user_obj)
+        return list(cache[user_obj.id])

@@ -61,7 +61,7 @@ def _facets(context: Context, *fields: str, drafts: bool = True) -> dict[str, di
 def hidden_from(context: Context, pkg: model.Package | None) -> bool:
     """An SDI dataset the reader may not read: to them it does not exist."""
     return (pkg is not None and not context.get("ignore_auth") and "sdi_status" in pkg.extras
-            and not permissions.can_read(permissions.caller(context), pkg, memo=context))
+            and not permissions.can_read(permissions.caller(context), pkg))
 
 
 def _package(ref) -> model.Package | None:

@@ -27,7 +27,7 @@ def package_show(next_auth, context: Context, data_dict: DataDict) -> AuthResult
         return result
     pkg = context.get("package")
     if pkg is not None and "sdi_status" in pkg.extras \
-            and permissions.can_read(permissions.caller(context), pkg, memo=context):
+            and permissions.can_read(permissions.caller(context), pkg):
         return {"success": True}
     return result
 

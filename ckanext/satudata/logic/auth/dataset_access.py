@@ -40,6 +40,6 @@ def deny(msg: str) -> AuthResult:
 def can_read_dataset(context: Context, data_dict: DataDict) -> AuthResult:
     pkg = package_of(context, data_dict)
     # can_read uses the permission labels, which already include the agency's members.
-    if permissions.can_read(permissions.caller(context), pkg, memo=context):
+    if permissions.can_read(permissions.caller(context), pkg):
         return {"success": True}
     return deny(tk._("Not authorized to read this dataset"))
