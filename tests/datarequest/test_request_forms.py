@@ -197,8 +197,13 @@ def test_the_column_table_builds_the_table_schema(people, app):
         {"name": "kode", "type": "string", "pattern": r"32\.11\.\d{2}"},
         {"name": "", "type": "string"},  # an empty row is skipped
     ])
+    data["metadata_template"] = '{"sdi_unit": "orang", "sdi_frequency": "tahunan"}'
     response = app.post(f"/permintaan/{req['id']}/set_format", headers=walidata, data=data, follow_redirects=True)
-    assert "Format dataset telah disimpan" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "Format dataset telah disimpan" in page
+    # the metadata template as the dataset form labels it, not raw field names and codes
+    shown = page.split('data-field="sdi_frequency">', 1)[1].split("</dd>", 1)[0]
+    assert "Frekuensi Pemutakhiran" in shown and "Tahunan" in shown and "tahunan" not in shown
     stored = _call("satudata_request_show", "walidata", id=req["id"])["table_schema"]
     assert stored == {"fields": [
         {"name": "kecamatan", "title": "Kecamatan", "type": "string", "description": "Nama kecamatan",

@@ -8,9 +8,10 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 from ckan.lib.pagination import Page
+from ckanext.scheming.helpers import scheming_get_dataset_schema
 from flask import Blueprint
 
-from ckanext.satudata.metadata import vocabularies
+from ckanext.satudata.metadata import labels, vocabularies
 from ckanext.satudata.datarequest import dictize, steps, template_helpers
 from ckanext.satudata.text import safe_ref
 from ckanext.satudata.views import table_schema_form
@@ -233,6 +234,7 @@ def _render_read(req: dict[str, Any], failed: dict[str, Any] | None = None):
             event["label"] = template_helpers.event_label(event)
         extra["comments"] = tk.get_action("satudata_request_comment_list")(_context(), {"id": id})
         extra["actions"] = actions = tk.h.satudata_request_actions(req)
+        extra["template_rows"] = _template_rows(req.get("metadata_template") or {})
         if "dispose" in actions:
             extra["organizations"] = _organizations()
         if "ask_recommendation" in actions:
@@ -241,6 +243,18 @@ def _render_read(req: dict[str, Any], failed: dict[str, Any] | None = None):
             data = (failed or {}).get("data") if (failed or {}).get("form") == "set_format" else None
             extra["format_form"] = _format_form(req, data)
     return tk.render("satudata/request/read.html", extra)
+
+
+def _template_rows(template: dict[str, Any]) -> list[dict[str, str]]:
+    """The metadata template as the dataset form labels it: field labels, vocabulary terms by their labels."""
+    fields = {f["field_name"]: f for f in (scheming_get_dataset_schema("dataset") or {}).get("dataset_fields", [])}
+    rows = []
+    for key, value in template.items():
+        vocabulary = fields.get(key, {}).get("sdi_vocabulary")
+        values = value if isinstance(value, list) else [value]
+        shown = [vocabularies.label(vocabulary, v) if vocabulary and isinstance(v, str) else str(v) for v in values]
+        rows.append({"field": key, "label": labels.field_label(key), "value": ", ".join(shown)})
+    return rows
 
 
 def _pembina_options() -> list[dict[str, str]]:
