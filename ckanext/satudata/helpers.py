@@ -9,6 +9,7 @@ from ckanext.satudata import dates
 from ckanext.satudata.datarequest import template_helpers as request_helpers
 from ckanext.satudata.metadata import compliance, vocabularies
 from ckanext.satudata.metadata import form as dataset_form
+from ckanext.satudata.text import safe_ref
 from ckanext.satudata.validation import report
 from ckanext.satudata.workflow import permissions, states
 from ckanext.satudata.workflow import template_helpers as workflow_helpers
@@ -114,7 +115,7 @@ def satudata_may_set_ppid_fields(owner_org: str | None) -> bool:
     """The dataset form shows the PPID-only fields to the agency's PPID (and
     sysadmins) alone; the ``satudata_ppid_only`` validator enforces it."""
     user = tk.current_user.name if tk.current_user.is_authenticated else None
-    return permissions.is_ppid_of(user, owner_org)
+    return permissions.is_ppid_of(user, owner_org if safe_ref(owner_org) else None)
 
 
 def satudata_agency_options(selected: Any = None) -> list[dict[str, Any]]:

@@ -350,3 +350,8 @@ def test_a_request_the_user_may_not_see_prefills_nothing(portal, app):
     assert soup.select_one("#field-sdi_recommendation_number")["value"] == ""
     assert _selected(soup, "field-sdi_frequency") == ""
     assert "Jumlah posyandu" not in soup.get_text()
+
+
+def test_odd_query_arguments_give_the_form_not_a_500(portal, app):
+    soup = _soup(app, "/dataset/new?owner_org=a%00b&sdi_request_id=%00x&sdi_shared_with=%00", portal.producer_a)
+    assert soup.select_one("form#dataset-edit") and not soup.select('[name="sdi_exemption_basis"]')

@@ -330,7 +330,7 @@ def satudata_ppid_only(key, data, errors, context):
     owner_org = data.get(("owner_org",))
     if _empty(owner_org) and pkg is not None:
         owner_org = pkg.owner_org
-    if permissions.is_ppid_of(context.get("user"), None if _empty(owner_org) else owner_org):
+    if permissions.is_ppid_of(context.get("user"), owner_org if safe_ref(owner_org) else None):
         return
     stored = pkg.extras.get(key[0]) if pkg is not None else None
     if _empty(value) or (isinstance(value, str) and not value.strip()):
