@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from ckan.lib.i18n import get_lang
 
-__all__ = ["terms", "values", "term", "label", "choices", "current_lang", "FALLBACK_LANG"]
+__all__ = ["names", "terms", "values", "term", "label", "choices", "current_lang", "FALLBACK_LANG"]
 
 _PATH = os.path.join(os.path.dirname(__file__), "data", "vocabularies.yaml")
 FALLBACK_LANG = "id"
@@ -22,6 +22,11 @@ FALLBACK_LANG = "id"
 def _load() -> dict[str, list[dict[str, Any]]]:
     with open(_PATH, encoding="utf-8") as f:
         return yaml.safe_load(f)
+
+
+def names() -> list[str]:
+    """The names of the code lists, as the YAML orders them."""
+    return list(_load())
 
 
 def terms(name: str) -> list[dict[str, Any]]:

@@ -51,6 +51,13 @@ from ckanext.satudata.logic.action.dataset import (
     package_show,
     package_update,
 )
+from ckanext.satudata.logic.action.metadata import (
+    satudata_vocabulary_list,
+    satudata_vocabulary_show,
+    satudata_area_list,
+    satudata_area_show,
+    scheming_dataset_schema_show,
+)
 from ckanext.satudata.logic.action.request import (
     satudata_request_create,
     satudata_request_show,
@@ -95,6 +102,11 @@ from ckanext.satudata.logic.action.workflow import (
 )
 
 __all__ = [
+    "satudata_vocabulary_list",
+    "satudata_vocabulary_show",
+    "satudata_area_list",
+    "satudata_area_show",
+    "scheming_dataset_schema_show",
     "package_create",
     "package_update",
     "package_delete",

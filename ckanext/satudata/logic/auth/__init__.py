@@ -3,6 +3,12 @@ module per pillar; tk.blanket.auth_functions registers what ``__all__`` names.
 
 Permission is decided here and nowhere else; templates ask h.check_access.
 """
+from ckanext.satudata.logic.auth.metadata import (  # noqa: F401
+    satudata_vocabulary_list,
+    satudata_vocabulary_show,
+    satudata_area_list,
+    satudata_area_show,
+)
 from ckanext.satudata.logic.auth.roles import (  # noqa: F401
     satudata_role_grant,
     satudata_role_revoke,
@@ -65,6 +71,10 @@ from ckanext.satudata.logic.auth.request import (  # noqa: F401
 )
 
 __all__ = [
+    "satudata_vocabulary_list",
+    "satudata_vocabulary_show",
+    "satudata_area_list",
+    "satudata_area_show",
     "satudata_role_grant",
     "satudata_role_revoke",
     "satudata_role_list",
