@@ -108,7 +108,8 @@ def test_the_walidata_fills_the_step_forms_in_a_browser(live_server):  # noqa: F
              "constraints": {"required": True, "unique": True, "enum": ["Jatinangor", "Tanjungsari"]}},
             {"name": "jumlah", "title": "Jumlah penduduk", "type": "integer",
              "constraints": {"required": True, "minimum": 0}},
-            {"name": "tahun", "type": "year", "description": "Tahun data", "constraints": {"minimum": 2020, "maximum": 2030}},
+            {"name": "tahun", "type": "year", "description": "Tahun data",
+             "constraints": {"minimum": 2020, "maximum": 2030}},
         ]}
         assert stored["metadata_template"] == {"sdi_unit": "orang"}
 

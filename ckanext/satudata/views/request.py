@@ -284,7 +284,8 @@ def _format_form(req: dict[str, Any], posted: dict[str, Any] | None) -> dict[str
         return {"mode": table_schema_form.mode(posted), "rows": rows or table_schema_form.rows_from_schema(None),
                 "json": posted.get("table_schema", ""), "metadata_template": posted.get("metadata_template", ""),
                 "type_options": table_schema_form.type_options}
-    return {"mode": "columns", "type_options": table_schema_form.type_options, "rows": table_schema_form.rows_from_schema(stored),
+    return {"mode": "columns", "type_options": table_schema_form.type_options,
+            "rows": table_schema_form.rows_from_schema(stored),
             "json": json.dumps(stored, indent=2, ensure_ascii=False) if stored else "",
             "metadata_template": json.dumps(req["metadata_template"], indent=2, ensure_ascii=False)
             if req.get("metadata_template") else ""}
