@@ -129,6 +129,12 @@ def test_the_walidata_fills_the_step_forms_in_a_browser(live_server):  # noqa: F
         page.wait_for_selector("[data-action=add-column]")
         page.check('input[data-mode-choice="json"]')
         assert page.locator("[data-rows]").is_hidden() and page.locator("#field-table_schema").is_visible()
+        assert page.locator("[data-json-note]").is_hidden()
+        # the JSON is not rewritten from the table: after an edit in the table the page says so
+        page.check('input[data-mode-choice="columns"]')
+        _fill_row(page, 0, title="Diubah di tabel")
+        page.check('input[data-mode-choice="json"]')
+        assert page.locator("[data-json-note]").is_visible()
         page.fill("#field-table_schema", '{"fields": [{"name": "x", "type": "integer"}], "missingValues": ["NA"]}')
         _submit(page, "set_format")
         assert _call("satudata_request_show", "walidata", id=req["id"])["table_schema"] == {

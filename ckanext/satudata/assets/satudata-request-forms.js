@@ -20,7 +20,11 @@ this.ckan.module('satudata-table-schema', function ($) {
       var self = this;
       this.rows.find('[data-row]').each(function (_, row) { self._tools(row); });
       this.rows.on('click', '[data-row-action]', this._onRowAction);
+      this.rows.on('input change', this._onEdit);
     },
+
+    /* the JSON is not rewritten from the table: say so when the table was edited */
+    _onEdit: function () { this.edited = true; },
 
     _showMode: function () {
       var mode = this.el.find('[data-mode-choice]:checked').val() || 'columns';
@@ -30,7 +34,10 @@ this.ckan.module('satudata-table-schema', function ($) {
       });
     },
 
-    _onMode: function () { this._showMode(); },
+    _onMode: function () {
+      this._showMode();
+      this.el.find('[data-json-note]').prop('hidden', !(this.edited && this.el.attr('data-mode') === 'json'));
+    },
 
     _tools: function (row) {
       var cell = $(row).find('.satudata-format-row-tools').empty();
@@ -70,6 +77,7 @@ this.ckan.module('satudata-table-schema', function ($) {
         row.find('input[type=checkbox]').prop('checked', false);
       }
       this._renumber();
+      this.edited = true;
     },
 
     /* fields__<n>__<column> follow the rows' order on the page */
