@@ -77,8 +77,10 @@ def role_list(user, role_name, organization):
 
 @satudata.command("remind")
 def remind():
-    """Email whoever owns an overdue data-request step; once per step and day (run daily from cron)."""
+    """Email whoever owns an overdue data-request step (once per step and day) and the
+    producers of published datasets late for their update (once a week); run daily from cron."""
     from ckanext.satudata.datarequest import reminders
+    from ckanext.satudata.workflow import schedule
 
     try:
         sent, failed = reminders.remind(), []
@@ -86,7 +88,13 @@ def remind():
         sent, failed = e.sent, e.failed
     for item in sent:
         click.echo(f"reminded {', '.join(item['to'])}: request {item['request']} step {item['step']}")
+    late_sent, late_failed = schedule.remind_late()
+    for item in late_sent:
+        click.echo(f"reminded {', '.join(item['to'])}: dataset {item['dataset']} late for its update "
+                   f"(due {item['due']})")
+    failed += late_failed
     click.echo(f"{len(sent)} reminders sent")
+    click.echo(f"{len(late_sent)} late-update reminders sent")
     if failed:
         raise click.ClickException(f"{len(failed)} reminders failed (see the log); they are retried on the next run")
 

@@ -109,7 +109,9 @@ def test_remind_tells_the_owners_of_steps_9_10_and_11(portal, requests, inbox, c
     result = cli.invoke(satudata, ["remind"])
     assert result.exit_code == 0, result.output
     assert "3 reminders sent" in result.output
-    mail = sorted((m["to"][0], m["subject"]) for m in inbox.messages)
+    # ds-11, published with a period ending in 2024, is also late for its update (workflow/schedule.py)
+    assert "1 late-update reminders sent" in result.output
+    mail = sorted((m["to"][0], m["subject"]) for m in inbox.messages if m["subject"].startswith("[Permintaan Data]"))
     assert mail == sorted([
         (portal.ppid_a["email"], "[Permintaan Data] Permintaan langkah 9: langkah 9 melewati tenggat "
                                  "(Diverifikasi oleh PPID)"),

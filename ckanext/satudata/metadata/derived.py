@@ -6,6 +6,7 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from ckanext.scheming.helpers import scheming_get_dataset_schema
 
+from ckanext.satudata.metadata import schedule
 from ckanext.satudata.metadata import vocabularies
 from ckanext.satudata.metadata import wilayah
 
@@ -15,7 +16,7 @@ __all__ = ["after_dataset_show", "dataset_field_names", "EXEMPTION_FIELDS", "DER
 # index does not store them (``indexing.before_dataset_index``) and search
 # results, which are read from the index, do not carry them.
 DERIVED_FIELDS = ("sdi_walidata_contact", "sdi_frequency_iso8601", "sdi_area_name", "sdi_area_level",
-                  "sdi_area_bps_code")
+                  "sdi_area_bps_code", "sdi_next_update")
 
 
 def _walidata_contact() -> dict[str, str]:
@@ -49,6 +50,10 @@ def after_dataset_show(pkg_dict: dict[str, Any]) -> None:
     frequency = vocabularies.term("frequency", pkg_dict.get("sdi_frequency") or "")
     if frequency:
         pkg_dict["sdi_frequency_iso8601"] = frequency["iso8601"]
+    if pkg_dict.get("sdi_status") == "published":
+        due = schedule.next_update(pkg_dict.get("sdi_frequency"), pkg_dict.get("sdi_period_end"))
+        if due:
+            pkg_dict["sdi_next_update"] = due.isoformat()
     code = pkg_dict.get("sdi_area_code")
     area = wilayah.get(code) if code else None
     if area:

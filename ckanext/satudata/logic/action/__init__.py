@@ -58,6 +58,7 @@ from ckanext.satudata.logic.action.metadata import (
     satudata_area_show,
     scheming_dataset_schema_show,
 )
+from ckanext.satudata.logic.action.schedule import satudata_update_schedule_list
 from ckanext.satudata.logic.action.request import (
     satudata_request_create,
     satudata_request_show,
@@ -107,6 +108,7 @@ __all__ = [
     "satudata_area_list",
     "satudata_area_show",
     "scheming_dataset_schema_show",
+    "satudata_update_schedule_list",
     "package_create",
     "package_update",
     "package_delete",

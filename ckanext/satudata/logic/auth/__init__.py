@@ -9,6 +9,7 @@ from ckanext.satudata.logic.auth.metadata import (  # noqa: F401
     satudata_area_list,
     satudata_area_show,
 )
+from ckanext.satudata.logic.auth.schedule import satudata_update_schedule_list  # noqa: F401
 from ckanext.satudata.logic.auth.roles import (  # noqa: F401
     satudata_role_grant,
     satudata_role_revoke,
@@ -75,6 +76,7 @@ __all__ = [
     "satudata_vocabulary_show",
     "satudata_area_list",
     "satudata_area_show",
+    "satudata_update_schedule_list",
     "satudata_role_grant",
     "satudata_role_revoke",
     "satudata_role_list",
