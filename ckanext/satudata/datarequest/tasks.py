@@ -193,11 +193,16 @@ def _dataset_due_dates(queues: dict[str, list[dict[str, Any]]]) -> None:
     if not rows:
         return
     linked: dict[str, list[DataRequest]] = {}
+    # requests still sent to the dataset's agency: those its people see whole (access.can_see)
     for package_id, req in model.Session.execute(
             select(RequestDataset.package_id, DataRequest)
             .join(DataRequest, DataRequest.id == RequestDataset.request_id)
+            .join(model.Package, model.Package.id == RequestDataset.package_id)
             .where(RequestDataset.package_id.in_({row["id"] for _queue, row in rows}),
-                   DataRequest.status.in_(steps.OPEN)).order_by(DataRequest.created)):
+                   DataRequest.status.in_(steps.OPEN),
+                   exists().where(RequestAgency.request_id == DataRequest.id,
+                                  RequestAgency.organization_id == model.Package.owner_org))
+            .order_by(DataRequest.created)):
         linked.setdefault(package_id, []).append(req)
     now = utcnow()
     for queue, row in rows:
