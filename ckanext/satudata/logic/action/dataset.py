@@ -234,8 +234,9 @@ def bulk_update_delete(up_func, context: Context, data_dict: DataDict):
     ``package_delete`` auth asked before any is deleted; core deletes the
     others as before."""
     _check_bulk(data_dict)
+    data_dict = data_dict or {}
     tk.check_access("bulk_update_delete", context, data_dict)
-    datasets = (data_dict or {}).get("datasets") or []
+    datasets = data_dict.get("datasets") or []
     rows = model.Session.query(model.Package).filter(
         model.Package.id.in_(datasets), model.Package.owner_org == data_dict.get("org_id")).all()
     sdi = [pkg.id for pkg in rows if "sdi_status" in pkg.extras]
