@@ -252,4 +252,8 @@ CORE_MSGIDS = (
     ngettext("{number} group found for \"{query}\"", "{number} groups found for \"{query}\"", 1),
     N_("0 Members"),
     ngettext("{num} Member", "{num} Members", 1),
+    # CKAN's states, shown through _(state) on user and dataset pages
+    N_("active"),
+    N_("draft"),
+    N_("deleted"),
 )

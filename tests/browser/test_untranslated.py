@@ -16,10 +16,14 @@ unreachable from an intranet), and no page's HTML names gravatar.com.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import gettext
 import os
 import re
+import subprocess
+import time
 import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -28,7 +32,7 @@ import ckan.model as model
 from babel.messages.pofile import read_po
 
 import ckanext.satudata as satudata
-from tests.browser.test_workflow_browser import ARTIFACTS, _chromium, live_server  # noqa: F401
+from tests.browser.test_workflow_browser import ARTIFACTS, PORT, ROOT, _chromium
 
 pytestmark = pytest.mark.usefixtures("clean_queues")
 
@@ -55,12 +59,16 @@ KNOWN_ENGLISH = [
     "Visibility", "Organization", "Description", "Title", "Name", "Social", "Skip to main content",
     "Welcome to CKAN", "This is a featured section", "Popular tags", "Search data", "Profile settings",
     "There is no description", "You can also access this registry", "Powered by", "Language",
-    "Share", "Embed", "Copy", "Yes", "No",
+    "Share", "Embed", "Copy", "Yes", "active", "deleted",
 ]
 _KNOWN_RE = re.compile(r"(?<![\w-])(" + "|".join(re.escape(s) for s in sorted(set(KNOWN_ENGLISH), key=len, reverse=True))
                        + r")(?![\w-])")
 _RAW = [
     (re.compile(r"%\([a-z_]+\)[sd]"), "uninterpolated placeholder"),
+    # one date format: "9 Desember 2026, 09.04 WIB", never "Desember 9, 2026" or an ISO stamp
+    (re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+                r"Januari|Februari|Maret|Mei|Juni|Juli|Agustus|Oktober|Desember) \d{1,2}, \d{4}"), "date in another format"),
+    (re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d"), "raw timestamp"),
     (re.compile(r"(?<![\w./-])sdi_[a-z_]+(?![\w./-])"), "raw field name"),
     (re.compile(r"^\s*(True|False|None)\s*$", re.M), "raw boolean"),
 ]
@@ -124,8 +132,16 @@ def _visible_text(page) -> str:
     }""")
 
 
+def _agency_slugs() -> re.Pattern:
+    """The demo agencies' URL names standing alone: an agency shown by its slug, not its title."""
+    from ckanext.satudata.demo import data as demo
+    names = "|".join(re.escape(org["name"]) for org in demo.ORGANIZATIONS)
+    return re.compile(rf"(?<![\w/.-])({names})(?![\w/.@-])")
+
+
 def _problems(text: str, locale: str, msgids: set[str]) -> list[str]:
     found = [f"{why}: {m.group(0)!r}" for regex, why in _RAW for m in regex.finditer(text)]
+    found += [f"agency by its slug: {m.group(0)!r}" for m in _agency_slugs().finditer(text)]
     if locale == "id":
         found += [f"English: {m.group(0)!r}" for m in _KNOWN_RE.finditer(text)]
         found += [f"untranslated msgid: {line.strip()!r}" for line in text.splitlines()
@@ -148,40 +164,92 @@ def _demo_ids() -> dict:
             "verified": "angka-partisipasi-sekolah", "request": request.id}
 
 
-def test_no_page_a_role_visits_shows_untranslated_english(live_server):  # noqa: F811
+@pytest.fixture
+def threaded_server(clean_db, clean_index):
+    """`ckan run` on the test config, a thread per request, so the roles'
+    browsers crawl at once (the shared ``live_server`` serves one request at
+    a time)."""
+    procs = []
+
+    def start():
+        env = dict(os.environ, CKAN_SITE_URL=f"http://127.0.0.1:{PORT}")
+        proc = subprocess.Popen([str(ROOT / ".venv/bin/ckan"), "-c", str(ROOT / "test.ini"), "run", "-H", "127.0.0.1",
+                                 "-p", str(PORT), "--disable-reloader", "--threaded"], env=env, cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        procs.append(proc)
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/3/action/status_show", timeout=2)
+                return f"http://127.0.0.1:{PORT}"
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError("ckan run did not start")
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        proc.wait(timeout=20)
+    model.Session.remove()
+
+
+# What the text check does not need: pictures and fonts are not fetched.
+_SKIPPED = re.compile(r"\.(png|jpe?g|gif|svg|ico|woff2?|ttf|eot)(\?|$)", re.I)
+
+
+def _crawl(base: str, user: str, paths: list[str], msgids: set[str]) -> tuple[list[str], set[str]]:
+    """One role's pages in both locales, in a browser of its own (a thread
+    each): the problems found and the requests to other hosts."""
     from playwright.sync_api import sync_playwright
 
-    ids = _demo_ids()
-    msgids = _translated_msgids()
-    base = live_server()
-    failures = []
+    failures: list[str] = []
     outside: set[str] = set()  # requests to any host but the portal's (Gravatar, CDNs)
-    dump = ARTIFACTS / "crawl"
-    if DUMP:
-        dump.mkdir(parents=True, exist_ok=True)
+
+    def seen(request):
+        if urllib.parse.urlsplit(request.url).hostname not in ("127.0.0.1", None):
+            outside.add(request.url)
+
+    def route(r):
+        if r.request.url.startswith(base) and _SKIPPED.search(r.request.url):
+            return r.abort()
+        return r.continue_()
     with sync_playwright() as p:
         browser = _chromium(p)
-        for user, paths in _pages(ids).items():
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            context.on("request", lambda request: outside.add(request.url)
-                       if urllib.parse.urlsplit(request.url).hostname not in ("127.0.0.1", None) else None)
-            page = context.new_page()
-            if user:
-                _login(page, base, user)
-            for locale, prefix in (("id", ""), ("en", "/en")):
-                for path in paths:
-                    response = page.goto(f"{base}{prefix}{path}", wait_until="load")
-                    where = f"{user or 'anonymous'} {prefix}{path}"
-                    if response.status >= 400:
-                        failures.append(f"{where}: HTTP {response.status}")
-                    if "gravatar.com" in page.content():
-                        failures.append(f"{where}: gravatar.com in the HTML")
-                    text = _visible_text(page)
-                    if DUMP:
-                        slug = re.sub(r"[^a-z0-9]+", "_", f"{user or 'anon'}_{locale}_{path}".lower())[:120]
-                        (dump / f"{slug}.txt").write_text(f"{where}\n\n{text}")
-                    failures += [f"{where}: {problem}" for problem in _problems(text, locale, msgids)]
-            context.close()
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.on("request", seen)
+        context.route("**/*", route)
+        page = context.new_page()
+        if user:
+            _login(page, base, user)
+        for locale, prefix in (("id", ""), ("en", "/en")):
+            for path in paths:
+                response = page.goto(f"{base}{prefix}{path}", wait_until="load")
+                where = f"{user or 'anonymous'} {prefix}{path}"
+                if response.status >= 400:
+                    failures.append(f"{where}: HTTP {response.status}")
+                if "gravatar.com" in page.content():
+                    failures.append(f"{where}: gravatar.com in the HTML")
+                text = _visible_text(page)
+                if DUMP:
+                    slug = re.sub(r"[^a-z0-9]+", "_", f"{user or 'anon'}_{locale}_{path}".lower())[:120]
+                    (ARTIFACTS / "crawl" / f"{slug}.txt").write_text(f"{where}\n\n{text}")
+                failures += [f"{where}: {problem}" for problem in _problems(text, locale, msgids)]
         browser.close()
+    return failures, outside
+
+
+def test_no_page_a_role_visits_shows_untranslated_english(threaded_server):
+    started = time.monotonic()
+    ids = _demo_ids()
+    msgids = _translated_msgids()
+    base = threaded_server()
+    print(f"demo and server ready in {time.monotonic() - started:.0f} s")
+    if DUMP:
+        (ARTIFACTS / "crawl").mkdir(parents=True, exist_ok=True)
+    failures, outside = [], set()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
+        for found, went_out in pool.map(lambda item: _crawl(base, item[0], item[1], msgids), _pages(ids).items()):
+            failures += found
+            outside |= went_out
+    print(f"crawled in {time.monotonic() - started:.0f} s")
     assert not outside, f"requests left the portal: {sorted(outside)}"
     assert not failures, "\n".join(sorted(set(failures)))
