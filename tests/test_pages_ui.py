@@ -74,6 +74,7 @@ def test_one_date_format(app, locale, with_hours, expected):
         assert tk.h.render_datetime(moment.isoformat(), with_hours=with_hours) == expected
         assert tk.h.render_datetime(None) == "" and tk.h.render_datetime("bukan tanggal") == ""
         assert tk.h.render_datetime(dt.date(2026, 12, 9)) == expected.split(",")[0]
+        assert tk.h.time_ago_from_timestamp(moment) == (expected if with_hours else expected + ", 09.04 WIB")
         # an explicit format is still core's
         assert tk.h.render_datetime(moment, date_format="%Y-%m-%d") == "2026-12-09"
 

@@ -188,3 +188,10 @@ def scheming_choices_label(next_helper, choices, value):
     if isinstance(value, bool):
         value = "true" if value else "false"
     return next_helper(choices, value)
+
+
+@tk.chained_helper
+def time_ago_from_timestamp(next_helper, timestamp):
+    """Not "33 detik yang lalu" beside "9 Desember 2026" elsewhere: activity
+    streams and profiles show the moment in the portal's one format."""
+    return dates.render(timestamp, with_hours=True) or tk._("Unknown")
