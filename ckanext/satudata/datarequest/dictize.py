@@ -79,30 +79,34 @@ def request_dict(req: DataRequest, user=None) -> dict[str, Any]:
 def list_rows(requests: list[DataRequest], user) -> list[dict[str, Any]]:
     """Light rows for listings: a fixed number of queries for the whole page."""
     ids = [r.id for r in requests]
-    agencies: dict[str, list[tuple[str, str]]] = {}
+    agencies: dict[str, list[tuple[str, str, str]]] = {}
     if ids:
-        for request_id, org_id, name in model.Session.execute(
-                select(RequestAgency.request_id, model.Group.id, model.Group.name)
+        for request_id, org_id, name, title in model.Session.execute(
+                select(RequestAgency.request_id, model.Group.id, model.Group.name, model.Group.title)
                 .join(model.Group, model.Group.id == RequestAgency.organization_id)
                 .where(RequestAgency.request_id.in_(ids))):
-            agencies.setdefault(request_id, []).append((org_id, name))
+            agencies.setdefault(request_id, []).append((org_id, name, title or name))
     requester_ids = {r.requester_id for r in requests if r.requester_id}
-    names = dict(model.Session.execute(
-        select(model.User.id, model.User.name).where(model.User.id.in_(requester_ids))).all()) if requester_ids else {}
+    people = {user_id: (name, fullname or name) for user_id, name, fullname in model.Session.execute(
+        select(model.User.id, model.User.name, model.User.fullname).where(model.User.id.in_(requester_ids)))
+    } if requester_ids else {}
     now = utcnow()
     viewer = access.Viewer(user)
     rows = []
     for req in requests:
         targets = agencies.get(req.id, [])
-        if not viewer.can_see(req, {org_id for org_id, _name in targets}):
+        if not viewer.can_see(req, {org_id for org_id, _name, _title in targets}):
             rows.append({"id": req.id, "title": req.title, "status": req.status,
                          "status_label": steps.status_label(req.status), "is_public": True, "limited": True})
             continue
         rows.append({
             "id": req.id, "title": req.title, "status": req.status, "status_label": steps.status_label(req.status),
             "step": req.step, "step_label": steps.step_label(req.step), "step_due": iso(req.step_due),
-            "overdue": is_overdue(req, now), "requester": names.get(req.requester_id),
-            "organizations": sorted(name for _org_id, name in targets), "needed_by": iso(req.needed_by),
+            "overdue": is_overdue(req, now), "requester": people.get(req.requester_id, (None,))[0],
+            "requester_display_name": people.get(req.requester_id, (None, None))[1],
+            "organizations": sorted(name for _org_id, name, _title in targets),
+            "organization_titles": [title for _name, title in sorted((n, t) for _i, n, t in targets)],
+            "needed_by": iso(req.needed_by),
             "created": iso(req.created), "is_public": req.is_public, "limited": False,
         })
     return rows
