@@ -9,6 +9,7 @@ from ckanext.satudata import subscriptions, uploads
 from ckanext.satudata.datarequest import due
 from ckanext.satudata.metadata import derived, indexing
 from ckanext.satudata.views import workflow as workflow_views
+from ckanext.satudata.workflow import transitions
 from ckanext.satudata.workflow.permissions import SatudataPermissionLabels
 
 
@@ -55,6 +56,9 @@ class SatudataPlugin(p.SingletonPlugin, DefaultTranslation):
     # IPackageController
     def before_dataset_index(self, pkg_dict):
         return indexing.before_dataset_index(pkg_dict)
+
+    def after_dataset_update(self, context, pkg_dict):
+        transitions.back_to_draft_on_edit(context, pkg_dict)
 
     def after_dataset_show(self, context, pkg_dict):
         derived.after_dataset_show(pkg_dict)

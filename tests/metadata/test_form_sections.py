@@ -272,12 +272,20 @@ def test_saving_the_edit_form_unchanged_keeps_every_field(portal, app, editor):
     assert _differences(sparse, helpers.call_action("package_show", id="jarang")) == {}
 
 
-@pytest.mark.xfail(strict=True, reason="package_update (logic/action/dataset.py) returns a published dataset to "
-                                       "draft even when the save changes nothing")
 def test_saving_a_published_dataset_unchanged_keeps_it_published(portal, app):
     pkg = portal.walk(portal.dataset(name="terbit"), "submit", "verify", "publish")
     _save_unchanged(app, "terbit", portal.producer_a)
     assert _differences(pkg, helpers.call_action("package_show", id="terbit")) == {}
+    history = helpers.call_action("satudata_dataset_history", id=pkg["id"])
+    assert history[-1]["action"] == "publish"  # no back-to-draft row
+    # and a save that changes something returns it to draft (the API as the form)
+    helpers.call_action("package_patch", {"user": portal.producer_a["name"], "ignore_auth": False},
+                        id=pkg["id"], notes="Diperbarui")
+    shown = helpers.call_action("package_show", id="terbit")
+    assert (shown["sdi_status"], shown["private"]) == ("draft", True)
+    assert helpers.call_action("satudata_dataset_history", id=pkg["id"])[-1]["action"] == "edit"
+    assert "terbit" not in [r["name"] for r in helpers.call_action(
+        "package_search", {"user": "", "ignore_auth": False}, q="name:terbit")["results"]]
 
 
 # ---------------------------------------------------------------- agencies by name

@@ -345,10 +345,8 @@ def satudata_ppid_only(key, data, errors, context):
 
 
 def satudata_status_stored(key, data, errors, context):
-    """``sdi_status`` is changed only by the workflow actions."""
-    if context.get("satudata_back_to_draft"):
-        data[key] = "draft"
-        return
+    """``sdi_status`` is changed only by the workflow actions (and by an edit
+    of published data: ``transitions.back_to_draft_on_edit``)."""
     data[key] = _stored_extra(context, data, key[0]) or "draft"
 
 

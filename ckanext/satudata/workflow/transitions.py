@@ -18,7 +18,11 @@ from ckanext.satudata.workflow import states
 from ckanext.satudata.model import DatasetEvent, utcnow
 
 __all__ = ["lock_dataset", "apply", "record_event", "sync_activity_labels", "rehome_activity_labels",
-           "restore_activity_labels"]
+           "restore_activity_labels", "PUBLISHED_EDIT", "back_to_draft_on_edit"]
+
+# The context key under which package_update marks an edit of a published
+# dataset: ``{"id": dataset id, "user_id": the editor}``.
+PUBLISHED_EDIT = "satudata_published_edit"
 
 
 def lock_dataset(id_or_name: str, deleted: bool = False) -> model.Package:
@@ -159,3 +163,22 @@ def apply(context: dict[str, Any], pkg: model.Package, action: str, note: str | 
     for followup in followups:
         followup()
     return event
+
+
+def back_to_draft_on_edit(context: dict[str, Any], pkg_dict: dict[str, Any]) -> None:
+    """Core saved a change to a published dataset (``after_dataset_update``,
+    called only when something changed, before core indexes and commits):
+    it goes back to draft and private, with its history row, and its past
+    activities narrow to the draft's readers, in core's transaction."""
+    marker = context.get(PUBLISHED_EDIT)
+    if not marker or marker["id"] != pkg_dict.get("id"):
+        return
+    pkg = model.Package.get(marker["id"])
+    if pkg is None or pkg.extras.get("sdi_status") != "published":
+        return
+    record_event(pkg, "edit", "published", "draft", marker["user_id"],
+                 tk._("Edited after publication: back to draft"))
+    pkg.extras["sdi_status"] = "draft"
+    pkg.private = True
+    sync_activity_labels(pkg, "draft")
+    model.Session.flush()  # core shows and indexes the dataset from the database next

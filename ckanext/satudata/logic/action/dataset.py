@@ -6,7 +6,6 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib import search
 from ckan.types import Context, DataDict
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Row
 
 from ckanext.satudata import transaction, uploads
@@ -64,13 +63,14 @@ def _link_request(context: Context, pkg: model.Package | None) -> None:
 
 @tk.chained_action
 def package_update(up_func, context: Context, data_dict: DataDict):
-    """Keep ``private`` derived from the status; editing a published dataset
-    returns it to draft and out of the public catalogue.
+    """Keep ``private`` derived from the status; an edit that changes a
+    published dataset returns it to draft and out of the public catalogue (a
+    save that changes nothing leaves it published).
 
     The dataset row is locked first (as the transitions lock it), so the
     status the auth and this function read cannot change before the edit
     commits; the back-to-draft history row and the activity labels are
-    written in the edit's own transaction."""
+    written in the edit's own transaction, before core indexes it."""
     _check_resources(data_dict)
     ref = data_dict.get("id") or data_dict.get("name")
     if isinstance(ref, Row) and len(ref) == 1:
@@ -85,37 +85,22 @@ def package_update(up_func, context: Context, data_dict: DataDict):
     try:
         data_dict = _workflow_state(context, pkg, data_dict)
     except (tk.ValidationError, tk.NotAuthorized):
-        _undo_edit(context, pkg, None, {})
+        _undo_edit(context)
         raise
-    before = pkg.extras.get("sdi_status")
     data_dict = dict(data_dict)
-    back_to_draft = before == "published"
-    event = None
-    labels_before: dict = {}
-    if back_to_draft:
-        context["satudata_back_to_draft"] = True
-        data_dict["private"] = True
-        event = transitions.record_event(pkg, "edit", before, "draft", _user_id(context),
-                                         tk._("Edited after publication: back to draft"))
-        labels_before = transitions.sync_activity_labels(pkg, "draft")
-    else:
-        data_dict["private"] = not permissions.is_public(pkg)
-    outer = context.pop("changed_entities", None)
+    data_dict["private"] = not permissions.is_public(pkg)  # as it is: a real edit of published data narrows it
+    if pkg.extras.get("sdi_status") == "published":
+        # Core tells its plugins of a save that changed something (``after_dataset_update``)
+        # before it indexes and commits: there ``transitions.back_to_draft_on_edit`` returns
+        # the dataset to draft, in the same transaction. A save that changes nothing keeps it published.
+        context[transitions.PUBLISHED_EDIT] = {"id": pkg.id, "user_id": _user_id(context)}
     try:
         result = service.save_and_queue(up_func, context, data_dict)
     except Exception:
-        _undo_edit(context, pkg, event, labels_before)
+        _undo_edit(context)
         raise
     finally:
-        context.pop("satudata_back_to_draft", None)
-        changed = context.pop("changed_entities", {})
-        if outer is not None or changed:
-            context["changed_entities"] = outer or {}
-            for kind, ids in changed.items():
-                context["changed_entities"].setdefault(kind, set()).update(ids)
-    if event is not None and pkg.id not in changed.get("packages", ()):
-        # Nothing changed, or core discarded the edit (defer_commit): no trail row.
-        _undo_edit(context, pkg, event, labels_before)
+        context.pop(transitions.PUBLISHED_EDIT, None)
     pkg_id = result if isinstance(result, str) else result["id"]
     _link_request(context, model.Package.get(pkg_id))
     return result
@@ -162,18 +147,12 @@ def _workflow_state(context: Context, pkg: model.Package, data_dict: DataDict) -
         "or by deleting the dataset")]})
 
 
-def _undo_edit(context: Context, pkg: model.Package, event, labels_before: dict) -> None:
-    """Drop what package_update added to a transaction that did not commit
-    (the history row, and the narrowed activity labels: ``labels_before``)."""
+def _undo_edit(context: Context) -> None:
+    """A package_update that failed: its transaction (with the row lock and a
+    back-to-draft history row) is rolled back, unless the caller holds it
+    (``defer_commit``: core rolled back its own part)."""
     if not context.get("defer_commit"):
-        model.Session.rollback()  # also releases the row lock
-        return
-    if event is not None:
-        if sa_inspect(event).persistent:
-            model.Session.delete(event)
-        else:
-            model.Session.expunge(event)
-    transitions.restore_activity_labels(labels_before)
+        model.Session.rollback()
 
 
 @tk.chained_action
