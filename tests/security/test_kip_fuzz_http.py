@@ -63,7 +63,7 @@ class Http:
             if name:  # logged in through the login form, as a browser is
                 response = client.post("/user/login", data={"login": name, "password": _PASSWORD,
                                                             "_csrf_token": self._token(client)})
-                assert response.request.path == "/dashboard/datasets", who
+                assert response.request.path == "/satudata/tugas", who  # login lands on Tugas saya
             self.csrf[who] = self._token(client)
 
     @staticmethod
