@@ -658,6 +658,10 @@ class Server:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
+        import socket
+        with socket.socket() as probe:  # a server left over from an interrupted run would answer for this side
+            if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                raise RuntimeError(f"port {self.port} ({self.side}) is taken by another process: stop it first")
         env = child_env(self.side)
         env.update(SATUDATA_BIND=f"127.0.0.1:{self.port}", SATUDATA_WEB_WORKERS="2",
                    SATUDATA_WEB_MAX_REQUESTS="0", SATUDATA_ACCESS_LOG=str(self.log),
