@@ -59,7 +59,9 @@ def _chromium(playwright):
     """Debian's Chromium, headless, with no background network traffic."""
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
         "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        # a slot's ports run 5055-5064 (tests/_speed.py); Chromium refuses 5060/5061 (SIP) unless told
+        "--explicitly-allowed-ports=5060,5061"])
 
 
 def _logout(page, base):
