@@ -141,6 +141,12 @@ def test_a_resource_without_its_own_schema_gets_its_request_format(portal, app):
     early = Requests(portal).new(upto="recommended")  # no format yet
     app.get(f"/permintaan/{early['id']}/template.csv", headers={"Authorization": _token(portal.walidata)},
             status=404)
+    # the request page links its templates (and a request without a format links none)
+    page = app.get(f"/permintaan/{req['id']}", headers={"Authorization": _token(portal.forum)}).get_data(as_text=True)
+    assert f'href="/permintaan/{req["id"]}/template.csv"' in page and f'href="/permintaan/{req["id"]}/template.xlsx"' in page
+    early_page = app.get(f"/permintaan/{early['id']}", headers={"Authorization": _token(portal.walidata)}).get_data(
+        as_text=True)
+    assert "/template.csv" not in early_page
 
 
 def test_the_resource_page_shows_the_format_table_and_the_template_links(portal, app):
