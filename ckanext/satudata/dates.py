@@ -9,7 +9,18 @@ from zoneinfo import ZoneInfo
 import ckan.plugins.toolkit as tk
 from babel.dates import format_date
 
-__all__ = ["as_datetime", "render"]
+__all__ = ["as_datetime", "render", "zone", "local_date"]
+
+
+def zone() -> ZoneInfo:
+    """The portal's time zone: ``ckanext.satudata.timezone`` (core's
+    ``ckan.display_timezone`` only formats dates and defaults to UTC)."""
+    return ZoneInfo(tk.config.get("ckanext.satudata.timezone"))
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    """The portal's local date of a naive UTC moment (as the database stores them)."""
+    return moment.replace(tzinfo=dt.timezone.utc).astimezone(zone()).date()
 
 
 def as_datetime(value) -> dt.datetime | dt.date | None:
@@ -46,7 +57,7 @@ def render(value, with_hours: bool = False, with_seconds: bool = False) -> str:
         return format_date(moment, "d MMMM y", locale=locale)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
-    local = moment.astimezone(ZoneInfo(tk.config.get("ckanext.satudata.timezone")))
+    local = moment.astimezone(zone())
     day = format_date(local.date(), "d MMMM y", locale=locale)
     if not (with_hours or with_seconds):
         return day

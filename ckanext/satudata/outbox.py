@@ -38,7 +38,7 @@ from ckanext.satudata import jobs
 from ckanext.satudata.mail import one_line
 from ckanext.satudata.model import NoticeLog, utcnow
 
-__all__ = ["queue", "run", "mail_each", "requeue"]
+__all__ = ["queue", "run", "mail_each", "requeue", "claim", "release"]
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +109,19 @@ def _drop(key: str) -> None:
     model.Session.rollback()
     model.Session.execute(delete(NoticeLog).where(NoticeLog.key == key))
     model.Session.commit()
+
+
+def claim(key: str) -> bool:
+    """Claim ``key`` in satudata_notice_log (committed): True the first time,
+    False ever after. Reminders claim each recipient before emailing them."""
+    claimed = _insert(key) is not None
+    model.Session.commit()
+    return claimed
+
+
+def release(key: str) -> None:
+    """Give back a claim whose email failed (the next run tries again)."""
+    _drop(key)
 
 
 def mail_each(kind: str, event_id: str, users: Iterable[model.User], subject: str, body: str) -> int:

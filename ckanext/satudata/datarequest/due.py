@@ -15,6 +15,7 @@ import ckan.plugins.toolkit as tk
 import holidays
 from dateutil.relativedelta import relativedelta
 
+from ckanext.satudata import dates
 from ckanext.satudata.datarequest import steps
 
 __all__ = ["Duration", "parse", "check_config", "add", "is_working_day", "due_for_step",
@@ -69,9 +70,8 @@ def check_config(config) -> None:
 
 
 def zone() -> ZoneInfo:
-    """The portal's local time zone, in which days are counted: ``ckanext.satudata.timezone``
-    (core's ``ckan.display_timezone`` only formats dates and defaults to UTC)."""
-    return ZoneInfo(tk.config.get("ckanext.satudata.timezone"))
+    """The portal's local time zone, in which days are counted (``dates.zone``)."""
+    return dates.zone()
 
 
 @lru_cache(maxsize=32)

@@ -14,11 +14,10 @@ import logging
 import ckan.model as model
 from ckan.lib import mailer
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 
-from ckanext.satudata import mail
+from ckanext.satudata import dates, mail, outbox
 from ckanext.satudata.datarequest import due, notices, steps
-from ckanext.satudata.model import DataRequest, NoticeLog, utcnow
+from ckanext.satudata.model import DataRequest, utcnow
 
 __all__ = ["remind", "ReminderError"]
 
@@ -47,19 +46,6 @@ def step_owners(req: DataRequest) -> list[model.User]:
     return notices.walidata_users()
 
 
-def _local_date(now: dt.datetime) -> dt.date:
-    return now.replace(tzinfo=dt.timezone.utc).astimezone(due.zone()).date()
-
-
-def _claim(key: str) -> bool:
-    """True the first time ``key`` is claimed, False ever after."""
-    result = model.Session.execute(
-        insert(NoticeLog.__table__).values(id=model.types.make_uuid(), key=key, created=utcnow())
-        .on_conflict_do_nothing(constraint="satudata_notice_log_key_uq"))
-    model.Session.commit()
-    return result.rowcount == 1
-
-
 def _key(request_id: str, step: int, user_id: str, today: dt.date) -> str:
     return f"remind:{request_id}:{step}:{user_id}:{today.isoformat()}"
 
@@ -67,7 +53,7 @@ def _key(request_id: str, step: int, user_id: str, today: dt.date) -> str:
 def remind(now: dt.datetime | None = None) -> list[dict]:
     """Send today's reminders; returns what was sent (request, step, recipients)."""
     now = now or utcnow()
-    today = _local_date(now)
+    today = dates.local_date(now)
     _ = mail.translator()
     sent, failed = [], []
     for req in overdue_requests(now):
@@ -78,13 +64,13 @@ def remind(now: dt.datetime | None = None) -> list[dict]:
                   for u in step_owners(req) if u.email and u.state == "active"]
         for user_id, name, display_name, address in owners:
             key = _key(request_id, step, user_id, today)
-            if not _claim(key):
+            if not outbox.claim(key):
                 continue
             try:
                 mailer.mail_recipient(mail.one_line(display_name), address, subject, body)
             except Exception:  # one bad address or SMTP hiccup must not stop the others
                 log.exception("reminder to %s for request %s step %s failed", name, request_id, step)
-                _unclaim(key)
+                outbox.release(key)
                 failed.append(f"{request_id}:{name}")
                 continue
             reached.append(name)
@@ -102,12 +88,6 @@ class ReminderError(Exception):
     def __init__(self, sent: list[dict], failed: list[str]):
         super().__init__(f"{len(failed)} reminders failed")
         self.sent, self.failed = sent, failed
-
-
-def _unclaim(key: str) -> None:
-    model.Session.rollback()
-    model.Session.execute(NoticeLog.__table__.delete().where(NoticeLog.key == key))
-    model.Session.commit()
 
 
 def _reminder(req: DataRequest, _) -> tuple[str, str]:

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from zoneinfo import ZoneInfo
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib import mailer
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 
-from ckanext.satudata import mail
+from ckanext.satudata import dates, mail, outbox
 from ckanext.satudata.metadata import schedule
-from ckanext.satudata.model import NoticeLog, utcnow
+from ckanext.satudata.model import utcnow
 from ckanext.satudata.workflow import notices, permissions, roles
 
 __all__ = ["today", "scheduled", "remind_late"]
@@ -31,8 +29,7 @@ log = logging.getLogger(__name__)
 
 def today(now: dt.datetime | None = None) -> dt.date:
     """The portal's local date (``ckanext.satudata.timezone``)."""
-    now = now or utcnow()
-    return now.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(tk.config.get("ckanext.satudata.timezone"))).date()
+    return dates.local_date(now or utcnow())
 
 
 def scheduled(org_ids: list[str] | None = None) -> list[tuple[model.Package, dt.date]]:
@@ -50,20 +47,6 @@ def scheduled(org_ids: list[str] | None = None) -> list[tuple[model.Package, dt.
         if due is not None:
             found.append((pkg, due))
     return sorted(found, key=lambda row: (row[1], row[0].name))
-
-
-def _claim(key: str) -> bool:
-    result = model.Session.execute(
-        insert(NoticeLog.__table__).values(id=model.types.make_uuid(), key=key, created=utcnow())
-        .on_conflict_do_nothing(constraint="satudata_notice_log_key_uq"))
-    model.Session.commit()
-    return result.rowcount == 1
-
-
-def _unclaim(key: str) -> None:
-    model.Session.rollback()
-    model.Session.execute(NoticeLog.__table__.delete().where(NoticeLog.key == key))
-    model.Session.commit()
 
 
 def _mail(pkg: model.Package, due: dt.date, _) -> tuple[str, str]:
@@ -95,13 +78,13 @@ def remind_late(now: dt.datetime | None = None) -> tuple[list[dict], list[str]]:
                 continue
             seen.add(user.id)
             key = f"late:{pkg.id}:{due.isoformat()}:{user.id}:{week}"
-            if not _claim(key):
+            if not outbox.claim(key):
                 continue
             try:
                 mailer.mail_recipient(mail.one_line(user.display_name), user.email, subject, body)
             except Exception:  # one bad address or SMTP hiccup must not stop the others
                 log.exception("late-update reminder to %s for %s failed", user.name, pkg.name)
-                _unclaim(key)
+                outbox.release(key)
                 failed.append(f"{pkg.name}:{user.name}")
                 continue
             reached.append(user.name)
